@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// sigtune: fine-tune and serve SigLIP 2 image classifiers on the CPU.
+//
+// Module layout (ARCHITECTURE.md): arrows point down only.
+//   sigtune (executable: argument parsing and wiring)
+//   Inference  (model + preprocessing → predictions)       → SigLIP, Imaging
+//   Imaging    (decode PNG/JPEG, Pillow-exact resize, normalisation) → CImageCodecs
+//   SigLIP     (config, parameters, forward, HF names, checkpoint I/O) → TensorCore
+//   TensorCore (aligned buffers, BLAS, kernels, parallel loops, safetensors) → COpenBLAS
+// Each C library is imported by exactly one Swift module (or by our C shim).
+import PackageDescription
+
+func systemLibrary(_ name: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/C/\(name)", providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "sigtune",
+    products: [
+        .executable(name: "sigtune", targets: ["sigtune"]),
+    ],
+    targets: [
+        // C libraries from Debian, one system-library target each.
+        systemLibrary("COpenBLAS", apt: "libopenblas-dev"),
+        systemLibrary("CPNG", apt: "libpng-dev"),
+        systemLibrary("CJPEG", apt: "libjpeg-dev"),
+        systemLibrary("CZlib", apt: "zlib1g-dev"),
+        systemLibrary("CCurl", apt: "libcurl4-openssl-dev"),
+        systemLibrary("COpenSSL", apt: "libssl-dev"),
+        // Our own C: libpng and libjpeg report errors by longjmp, which Swift cannot catch.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "SigLIP", dependencies: ["TensorCore"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
+        .target(name: "Inference", dependencies: ["SigLIP", "Imaging", "TensorCore"]),
+        .executableTarget(name: "sigtune", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore"]),
+
+        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "SigLIPTests", dependencies: ["SigLIP", "TensorCore", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

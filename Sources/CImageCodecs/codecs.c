@@ -1,0 +1,1 @@
+#include "sigtune_codecs.h"

@@ -1,0 +1,3 @@
+import XCTest
+@testable import Imaging
+final class ImagingSmokeTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import Inference
+final class InferenceSmokeTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import SigLIP
+final class SigLIPSmokeTests: XCTestCase { func testNothing() {} }
