@@ -1,1 +1,38 @@
-print("sigtune")
+import Foundation
+
+/// sigtune's subcommands. Each issue that adds one registers it here; `sigtune --help` lists exactly these.
+let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Int32)] = [
+    ("predict", "classify image files with a model directory, one JSON object per image", PredictCommand.usage, PredictCommand.run),
+    ("bench", "measure forward throughput and the sgemm rate on this machine", BenchCommand.usage, BenchCommand.run),
+]
+
+func mainUsage() -> String {
+    var text = "sigtune: fine-tune and serve SigLIP 2 image classifiers on the CPU\n\nUsage: sigtune <command> [options]\n\nCommands:\n"
+    for command in commands { text += "  \(command.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(command.summary)\n" }
+    text += "\nRun 'sigtune <command> --help' for a command's options."
+    return text
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, !["--help", "-h", "help"].contains(name) else {
+    print(mainUsage())
+    exit(arguments.isEmpty ? 2 : 0)
+}
+guard let command = commands.first(where: { $0.name == name }) else {
+    printError("sigtune: unknown command '\(name)'\n\n" + mainUsage())
+    exit(2)
+}
+let rest = Array(arguments.dropFirst())
+if rest.contains("--help") || rest.contains("-h") {
+    print(command.usage)
+    exit(0)
+}
+do {
+    exit(try command.run(rest))
+} catch let error as UsageError {
+    printError("sigtune \(command.name): \(error.message)\n\n\(command.usage)")
+    exit(2)
+} catch {
+    printError("sigtune \(command.name): \(error)")
+    exit(1)
+}

@@ -51,7 +51,7 @@ public enum Softmax {
     static func forwardRow(_ x: UnsafeMutablePointer<Float>, count N: Int) {
         var maxLanes = Float8(repeating: -.infinity)
         var i = 0
-        while i + 8 <= N { maxLanes = pointwiseMax(maxLanes, x.loadFloat8(at: i)); i += 8 }
+        while i + 8 <= N { maxLanes = VectorMath.max(maxLanes, x.loadFloat8(at: i)); i += 8 }
         var rowMax = maxLanes.max()
         while i < N { rowMax = max(rowMax, x[i]); i += 1 }
         var sumLanes = Float8()
