@@ -1,3 +1,0 @@
-import XCTest
-@testable import SigLIP
-final class SigLIPSmokeTests: XCTestCase { func testNothing() {} }
