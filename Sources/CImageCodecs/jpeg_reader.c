@@ -141,8 +141,13 @@ sigtune_image_reader *sigtune_jpeg_open(
     const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
     sigtune_codec_error *error) {
     // Pillow's JpegImagePlugin._accept: FF D8 FF.
-    if (size < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) {
-        sigtune_set_error(error, SIGTUNE_CODEC_CORRUPT, "JPEG: missing start-of-image marker");
+    static const uint8_t start_of_image[3] = {0xFF, 0xD8, 0xFF};
+    if (size < 3 || memcmp(data, start_of_image, 3) != 0) {
+        // A file cut inside these 3 bytes is truncated, anything else is not a JPEG.
+        const int cut_short = size < 3 && memcmp(data, start_of_image, size) == 0;
+        sigtune_set_error(error, cut_short ? SIGTUNE_CODEC_TRUNCATED : SIGTUNE_CODEC_CORRUPT,
+                          "JPEG: %s", cut_short ? "file ends inside the start-of-image marker"
+                                                : "missing start-of-image marker");
         return NULL;
     }
     jpeg_reader *reader = calloc(1, sizeof *reader);

@@ -205,7 +205,10 @@ sigtune_image_reader *sigtune_png_open(
     const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
     sigtune_codec_error *error) {
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
-        sigtune_set_error(error, SIGTUNE_CODEC_CORRUPT, "PNG: missing PNG signature");
+        // A file cut inside the 8-byte signature is truncated, anything else is not a PNG.
+        const int cut_short = size < 8 && png_sig_cmp(data, 0, size) == 0;
+        sigtune_set_error(error, cut_short ? SIGTUNE_CODEC_TRUNCATED : SIGTUNE_CODEC_CORRUPT,
+                          "PNG: %s", cut_short ? "file ends inside the signature" : "missing PNG signature");
         return NULL;
     }
     png_reader *reader = calloc(1, sizeof *reader);

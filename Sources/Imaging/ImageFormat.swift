@@ -23,9 +23,15 @@ enum ImageFormat: Equatable {
         func starts(with prefix: [UInt8], at offset: Int = 0) -> Bool {
             head.count >= offset + prefix.count && Array(head[offset..<offset + prefix.count]) == prefix
         }
-        if starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+        // A file shorter than a signature it begins with is that format, cut short: the decoder
+        // then reports it as truncated rather than as an unknown format.
+        func startsOrIsCutShort(_ signature: [UInt8]) -> Bool {
+            !head.isEmpty && (starts(with: signature)
+                || (head.count < signature.count && signature.starts(with: head)))
+        }
+        if startsOrIsCutShort([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             self = .png
-        } else if starts(with: [0xFF, 0xD8, 0xFF]) {
+        } else if startsOrIsCutShort([0xFF, 0xD8, 0xFF]) {
             self = .jpeg
         } else if starts(with: Array("GIF8".utf8)) {
             self = .other("GIF")
