@@ -28,7 +28,9 @@ let package = Package(
         systemLibrary("CCurl", apt: "libcurl4-openssl-dev"),
         systemLibrary("COpenSSL", apt: "libssl-dev"),
         // Our own C: libpng and libjpeg report errors by longjmp, which Swift cannot catch.
-        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // A C target gets no autolinking from the modulemaps' `link` lines, so it links them itself.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "SigLIP", dependencies: ["TensorCore"]),

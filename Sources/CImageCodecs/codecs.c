@@ -1,1 +1,0 @@
-#include "sigtune_codecs.h"

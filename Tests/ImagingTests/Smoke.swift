@@ -1,3 +1,0 @@
-import XCTest
-@testable import Imaging
-final class ImagingSmokeTests: XCTestCase { func testNothing() {} }
