@@ -1,3 +1,0 @@
-import XCTest
-@testable import Inference
-final class InferenceSmokeTests: XCTestCase { func testNothing() {} }
