@@ -14,6 +14,5 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
         libopenblas0-pthread libpng16-16 libjpeg62-turbo zlib1g libssl3 libcurl4 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/.build/release/sigtune /usr/local/bin/sigtune
-COPY Public /usr/share/sigtune/Public
 ENTRYPOINT ["/usr/local/bin/sigtune"]
 CMD ["--help"]
