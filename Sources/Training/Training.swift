@@ -1,0 +1,1 @@
+// The training engine: see the files of this module.

@@ -1,0 +1,1 @@
+// Training tests live beside this file.
