@@ -4,6 +4,7 @@
 // Module layout (ARCHITECTURE.md): arrows point down only.
 //   sigtune (executable: argument parsing and wiring)
 //   Training   (losses, AdamW, schedules, data order, metrics, trainer loop, checkpoints)
+//   Datasets   (ImageFolder layouts, splits, balancing)     → Imaging
 //   Inference  (model + preprocessing → predictions)       → SigLIP, Imaging
 //   Imaging    (decode PNG/JPEG, Pillow-exact resize, normalisation) → CImageCodecs
 //   SigLIP     (config, parameters, forward, HF names, checkpoint I/O) → TensorCore
@@ -37,13 +38,15 @@ let package = Package(
         .target(name: "SigLIP", dependencies: ["TensorCore"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "Inference", dependencies: ["SigLIP", "Imaging", "TensorCore"]),
-        .target(name: "Training", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore"]),
+        .target(name: "Datasets", dependencies: ["Imaging", "TensorCore"]),
+        .target(name: "Training", dependencies: ["Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
         .executableTarget(name: "sigtune", dependencies: ["Training", "Inference", "SigLIP", "Imaging", "TensorCore"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "SigLIPTests", dependencies: ["SigLIP", "TensorCore", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
     ],

@@ -1,0 +1,1 @@
+// Datasets: see the files of this module.

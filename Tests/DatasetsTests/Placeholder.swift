@@ -1,0 +1,1 @@
+// Dataset tests live beside this file.
