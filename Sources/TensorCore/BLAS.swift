@@ -41,6 +41,17 @@ public enum BLAS {
             a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// y[M] = alpha · op(A) · x + beta · y, with op(A) = A [M, N] (lda ≥ N) or Aᵀ of a stored [N, M].
+    @inlinable
+    public static func gemv(
+        _ transA: Transpose, rows: Int, columns: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
+        guard rows > 0, columns > 0 else { return }
+        cblas_sgemv(CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans, Int32(rows), Int32(columns),
+                    alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
     /// The same contract as `gemm`, computed with three plain loops and a Double accumulator.
     /// Slow; it exists so tests can check the BLAS path and every GEMM-shaped kernel against it.
     public static func gemmReference(

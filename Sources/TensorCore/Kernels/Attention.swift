@@ -70,3 +70,68 @@ public enum Softmax {
         while i < N { x[i] *= inverse; i += 1 }
     }
 }
+
+extension Attention {
+    /// Gradients of `forward` from the saved probabilities A.
+    ///
+    ///   O = A·V:            dA = dO·Vᵀ,  dV = Aᵀ·dO
+    ///   A = softmax(S):     dS = A ⊙ (dA − rowsum(dA ⊙ A))
+    ///   S = scale·Q·Kᵀ:     dQ = scale·dS·K,  dK = scale·dSᵀ·Q
+    ///
+    /// - Parameters:
+    ///   - dqkv: [B, N, 3C] gradient of the fused projection output (overwritten).
+    ///   - dout: [B, N, C] gradient of the concatenated heads.
+    ///   - scratch: [B, NH, N, N] for dA / dS.
+    public static func backward(
+        dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        qkv: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
+        batch B: Int, tokens N: Int, channels C: Int, heads NH: Int
+    ) {
+        let HS = C / NH
+        let scale = 1 / Float(HS).squareRoot()
+        let rowStride = 3 * C
+        for b in 0..<B {
+            for h in 0..<NH {
+                let head = (b * NH + h) * N * N
+                let dO = dout + b * N * C + h * HS
+                let v = qkv + b * N * rowStride + 2 * C + h * HS
+                // dA = dO·Vᵀ  [N, N]
+                BLAS.gemm(.none, .transposed, m: N, n: N, k: HS, a: dO, lda: C, b: v, ldb: rowStride, c: scratch + head, ldc: N)
+                // dV = Aᵀ·dO  [N, HS]
+                BLAS.gemm(.transposed, .none, m: N, n: HS, k: N, a: probabilities + head, lda: N, b: dO, ldb: C,
+                          c: dqkv + b * N * rowStride + 2 * C + h * HS, ldc: rowStride)
+            }
+        }
+        Softmax.backwardRows(scratch, probabilities: probabilities, rows: B * NH * N, columns: N)
+        for b in 0..<B {
+            for h in 0..<NH {
+                let dS = scratch + (b * NH + h) * N * N
+                let q = qkv + b * N * rowStride + h * HS
+                let k = q + C
+                let dq = dqkv + b * N * rowStride + h * HS
+                // dQ = scale·dS·K,  dK = scale·dSᵀ·Q  [N, HS]
+                BLAS.gemm(.none, .none, m: N, n: HS, k: N, alpha: scale, a: dS, lda: N, b: k, ldb: rowStride, c: dq, ldc: rowStride)
+                BLAS.gemm(.transposed, .none, m: N, n: HS, k: N, alpha: scale, a: dS, lda: N, b: q, ldb: rowStride, c: dq + C, ldc: rowStride)
+            }
+        }
+    }
+}
+
+extension Softmax {
+    /// In place: each row of `gradient` (dA) becomes dS = A ⊙ (dA − Σ_j dA_j·A_j) for the softmax output A.
+    public static func backwardRows(_ gradient: UnsafeMutablePointer<Float>, probabilities: UnsafePointer<Float>, rows: Int, columns N: Int) {
+        parallelFor(rows, minimumPerChunk: 32) { range in
+            for row in range {
+                let g = gradient + row * N, a = probabilities + row * N
+                var dotLanes = Float8()
+                var i = 0
+                while i + 8 <= N { dotLanes += g.loadFloat8(at: i) * a.loadFloat8(at: i); i += 8 }
+                var dot = dotLanes.sum()
+                while i < N { dot += g[i] * a[i]; i += 1 }
+                i = 0
+                while i + 8 <= N { g.storeFloat8(a.loadFloat8(at: i) * (g.loadFloat8(at: i) - dot), at: i); i += 8 }
+                while i < N { g[i] = a[i] * (g[i] - dot); i += 1 }
+            }
+        }
+    }
+}

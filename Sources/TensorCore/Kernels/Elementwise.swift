@@ -31,3 +31,21 @@ public enum Elementwise {
         while i < count { out[i] = a[i] + b[i]; i += 1 }
     }
 }
+
+extension Elementwise {
+    /// Gradient of `addRows` for the table: dtable[n, :] += Σ_b dx[b, n, :].
+    public static func addRowsBackward(dtable: UnsafeMutablePointer<Float>, dx: UnsafePointer<Float>, batch B: Int, rows N: Int, channels C: Int) {
+        parallelFor(N, minimumPerChunk: 8) { rows in
+            for n in rows {
+                for b in 0..<B { add(serialOut: dtable + n * C, dtable + n * C, dx + (b * N + n) * C, count: C) }
+            }
+        }
+    }
+
+    /// dst[i] = src[i] for i < count (a gradient flowing unchanged through a residual connection).
+    public static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+        parallelFor(count, minimumPerChunk: 65_536) { range in
+            (dst + range.lowerBound).update(from: src + range.lowerBound, count: range.count)
+        }
+    }
+}

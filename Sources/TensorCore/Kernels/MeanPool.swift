@@ -15,3 +15,16 @@ public enum MeanPool {
         }
     }
 }
+
+extension MeanPool {
+    /// dinp[b, n, :] = dout[b, :] / N (overwrites: the post-LayerNorm output feeds only the pool).
+    public static func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, batch B: Int, tokens N: Int, channels C: Int) {
+        parallelFor(B * N, minimumPerChunk: 64) { tokens in
+            for token in tokens {
+                let b = token / N
+                let dst = dinp + token * C, src = dout + b * C
+                for c in 0..<C { dst[c] = src[c] / Float(N) }
+            }
+        }
+    }
+}

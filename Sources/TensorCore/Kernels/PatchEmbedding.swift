@@ -40,3 +40,15 @@ public enum PatchEmbedding {
         Linear.forward(out: out, inp: patches, weight: weight, bias: bias, rows: B * N, inFeatures: CH * P * P, outFeatures: C)
     }
 }
+
+extension PatchEmbedding {
+    /// Weight and bias gradients from the unfolded patches kept by `forward` (pixels need no gradient).
+    ///   dweight[C, CH·P·P] += doutᵀ · patches,  dbias[C] += Σ_tokens dout
+    public static func backward(
+        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        patches: UnsafePointer<Float>, ones: UnsafePointer<Float>, tokens M: Int, patchLength: Int, hidden C: Int
+    ) {
+        Linear.backward(dinp: nil, dweight: dweight, dbias: dbias, dout: dout, inp: patches, weight: nil,
+                        ones: ones, rows: M, inFeatures: patchLength, outFeatures: C)
+    }
+}
