@@ -1,1 +1,0 @@
-// The training engine: see the files of this module.
