@@ -8,8 +8,11 @@
 /// majority (the first class, in sorted order, with the largest count), `n_max − n_c` rows are
 /// drawn with replacement: `RandomState.choice(flatnonzero(y == c), need)`, which is `need` calls of
 /// `randint(0, n_c)` mapped to that class's row indices. A class that ties the majority needs 0.
-public func randomOverSampleIndices(labels: [Int], seed: UInt32 = 83) -> [Int] {
-    var rowsOfClass: [Int: [Int]] = [:]
+///
+/// Labels may be any comparable type (class ids, names): only their sorted order matters, as in
+/// `np.unique`. For strings, Swift's order equals numpy's code-point order on ASCII names.
+public func randomOverSampleIndices<Label: Hashable & Comparable>(labels: [Label], seed: UInt32 = 83) -> [Int] {
+    var rowsOfClass: [Label: [Int]] = [:]
     for (row, label) in labels.enumerated() { rowsOfClass[label, default: []].append(row) }
     let classes = rowsOfClass.keys.sorted()
     guard let majorityCount = classes.map({ rowsOfClass[$0]!.count }).max() else { return [] }
