@@ -1,1 +1,0 @@
-// Datasets: see the files of this module.

@@ -1,1 +1,0 @@
-// Dataset tests live beside this file.
