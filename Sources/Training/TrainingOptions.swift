@@ -53,7 +53,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case head
     }
 
-    /// The recipe's augmentation: RandomRotation(90) then RandomAdjustSharpness(2, p=0.5). Zero turns one off.
+    /// The recipe's augmentation: RandomRotation(90) then RandomAdjustSharpness(2, p=0.5). A zero
+    /// `rotation_degrees`, `sharpness_p` or `hflip_p` turns that transform off (it then draws no random numbers).
     public struct Augmentation: Codable, Equatable, Sendable {
         public var rotationDegrees = 90.0
         public var sharpnessFactor = 2.0
@@ -75,7 +76,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
 
         /// Whether any augmentation draws random numbers.
-        public var isEnabled: Bool { rotationDegrees != 0 || (sharpnessP > 0 && sharpnessFactor != 1) || hflipP > 0 }
+        public var isEnabled: Bool { rotationDegrees != 0 || sharpnessP > 0 || hflipP > 0 }
     }
 
     public init() {}

@@ -3,6 +3,7 @@ import Foundation
 /// sigtune's subcommands. Each issue that adds one registers it here; `sigtune --help` lists exactly these.
 let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Int32)] = [
     ("predict", "classify image files with a model directory, one JSON object per image", PredictCommand.usage, PredictCommand.run),
+    ("train", "fine-tune a model on an image folder (the Trainer recipe), write a model directory", TrainCommand.usage, TrainCommand.run),
     ("bench", "measure forward throughput and the sgemm rate on this machine", BenchCommand.usage, BenchCommand.run),
 ]
 

@@ -27,6 +27,13 @@ public final class AdamW {
         public let offset: Int
         public let count: Int
         public let decays: Bool
+
+        public init(name: String, offset: Int, count: Int, decays: Bool) {
+            self.name = name
+            self.offset = offset
+            self.count = count
+            self.decays = decays
+        }
     }
 
     public let hyperparameters: Hyperparameters

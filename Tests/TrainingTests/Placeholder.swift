@@ -1,1 +1,0 @@
-// Training tests live beside this file.
