@@ -22,6 +22,9 @@ public final class Trainer {
     public internal(set) var state: TrainerState
     /// Called on the training thread for every event.
     public var onEvent: (TrainingEvent) -> Void = { _ in }
+    /// Called with each optimizer step's samples (their `source`s, in batch order) before the step runs;
+    /// for tests and debugging data order.
+    public var onStepSamples: ((_ step: Int, _ sources: [String]) -> Void)?
 
     let scope: TrainableScope
     let gradients: SiglipParameters
@@ -128,6 +131,7 @@ public final class Trainer {
             while state.stepInEpoch < stepsPerEpoch && state.globalStep < totalSteps {
                 let indices = stepIndices(order: order, step: state.stepInEpoch)
                 let samples = indices.map { splits.train[$0] }
+                onStepSamples?(state.globalStep + 1, samples.map(\.source))
                 let images = samples.map { transform.apply($0.image, generator: &state.generator) }
                 zeroGradients()
                 var lossSum = 0.0
