@@ -573,6 +573,253 @@ def write_augment(ref_dir: Path, img_dir: Path, stream):
             "stream_angles": stream_angles}
 
 
+
+# =====================================================================================================================
+# Group 2: regression model, gradients, AdamW, schedules
+# =====================================================================================================================
+
+sys.path.insert(0, str(HERE))
+import make_reference as MR  # noqa: E402  (model configs, perturb(); importing it runs nothing)
+from transformers import SiglipConfig, SiglipForImageClassification, SiglipImageProcessor  # noqa: E402
+
+
+def build_regression_model(models_dir: Path):
+    d = models_dir / "tiny32-regression"
+    if d.exists():
+        shutil.rmtree(d)
+    torch.manual_seed(1006)
+    cfg = SiglipConfig(vision_config=dict(MR.VISION32), text_config=dict(MR.TEXT_CONFIG), num_labels=1,
+                       problem_type="regression")
+    m = SiglipForImageClassification(cfg).eval()
+    MR.perturb(m, 2006)
+    m.save_pretrained(d)
+    SiglipImageProcessor(**MR.PROC32).save_pretrained(d)
+
+
+GRAD_MODELS = [("tiny32", 4, 21), ("tiny48", 3, 22), ("tiny32-multilabel", 4, 23), ("tiny32-regression", 4, 24)]
+GRAD_FILES = {"tiny32": "gradients.safetensors", "tiny32-multilabel": "gradients.safetensors",
+              "tiny32-regression": "gradients.safetensors", "tiny48": "gradients_tiny48.safetensors"}
+
+
+def load_cls(path):
+    return SiglipForImageClassification.from_pretrained(path, attn_implementation="eager").float()
+
+
+def write_gradients(ref_dir: Path, models_dir: Path):
+    files = {}
+    info = {}
+    for name, B, seed in GRAD_MODELS:
+        model = load_cls(models_dir / name)
+        model.train()
+        cfg = model.config
+        S = cfg.vision_config.image_size
+        K = cfg.num_labels
+        g = torch.Generator().manual_seed(seed)
+        pv = torch.randn((B, 3, S, S), generator=g, dtype=torch.float32)
+        if name == "tiny32-regression":
+            labels = torch.randn((B,), generator=g, dtype=torch.float32)
+            labels_in, labels_store = labels, labels
+        elif cfg.problem_type == "multi_label_classification":
+            labels = (torch.rand((B, K), generator=g) < 0.5).float()
+            labels_in, labels_store = labels, labels
+        else:
+            labels = torch.randint(0, K, (B,), generator=g, dtype=torch.int64)
+            labels_in, labels_store = labels, labels.float()
+        out = model(pixel_values=pv, labels=labels_in)
+        out.loss.backward()
+        t = files.setdefault(GRAD_FILES[name], {})
+        t[f"{name}/pixel_values"] = pv
+        t[f"{name}/labels"] = labels_store.contiguous()
+        t[f"{name}/logits"] = out.logits.detach().contiguous()
+        t[f"{name}/loss"] = out.loss.detach().reshape(1).contiguous()
+        none = []
+        for pn, p in model.named_parameters():
+            if p.grad is None:
+                none.append(pn)
+            else:
+                t[f"{name}/grad/{pn}"] = p.grad.detach().clone().contiguous()
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        ref_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(x) for x in grads]))
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        assert torch.equal(norm, ref_norm), (name, norm, ref_norm)
+        t[f"{name}/grad_norm"] = norm.detach().reshape(1).contiguous()
+        info[name] = {"file": f"reference/{GRAD_FILES[name]}", "batch": B, "input_seed": seed,
+                      "problem_type": cfg.problem_type, "num_labels": K, "loss": out.loss.item(),
+                      "grad_norm": float(norm), "params_without_grad": none,
+                      "num_params_with_grad": sum(1 for pn, p in model.named_parameters() if p.grad is not None)}
+    for f, t in files.items():
+        save_pt(t, str(ref_dir / f), metadata={"format": "pt"})
+    return info
+
+
+ADAMW_TRACKED = ["classifier.weight", "vision_model.encoder.layers.0.mlp.fc1.weight",
+                 "vision_model.post_layernorm.bias"]
+
+
+def decay_groups(model, wd):
+    from transformers import Trainer
+    decay = set(Trainer.get_decay_parameter_names(None, model))
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if n in decay and p.requires_grad], "weight_decay": wd},
+        {"params": [p for n, p in model.named_parameters() if n not in decay and p.requires_grad],
+         "weight_decay": 0.0},
+    ]
+    names = [[n for n, p in model.named_parameters() if n in decay and p.requires_grad],
+             [n for n, p in model.named_parameters() if n not in decay and p.requires_grad]]
+    return groups, names
+
+
+def _fma(a, b, c):
+    """float32 fused multiply-add: the product of two float32 is exact in float64; one rounding of the sum to float64
+    and then to float32 (double rounding could differ from a true fma in rare ties; asserted not to happen here)."""
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(np.float32)
+
+
+def _fused_adamw_emulate(p, g, m, v, t, lr, wd, b1=0.9, b2=0.999, eps=1e-8, vec=8):
+    """torch 2.15 CPU fused AdamW (FusedAdamKernel.cpp adam_math<float, ADAMW>), as compiled in the x86-64 wheel
+    (AVX2: Vectorized<float> has 8 lanes; the compiler contracts some mul+add pairs into FMAs):
+      vector body (first n - n % 8 elements): m = fma(c1, g - m, m)
+                                              v = fma(c2 * g, g, v * b2)
+      scalar tail (last n % 8 elements):      m = fma(c1, g - m, m)
+                                              v = fma(v, b2, (c2 * g) * g)
+      both: p = p * f32(1 - lr*wd) if wd != 0;  denom = sqrt(v) / f32(sqrt(bc2)) + f32(eps)
+            p = p + (f32(-lr/bc1) * m) / denom                    (no FMA)
+    Scalars in double (bc1 = 1 - b1**t, bc2 = 1 - b2**t with std::pow), then cast to float32."""
+    F = np.float32
+    shape = p.shape
+    p, g, m, v = (x.reshape(-1).astype(F) for x in (p, g, m, v))
+    bc1 = 1.0 - b1 ** t
+    bc2 = 1.0 - b2 ** t
+    step = F(-(lr / bc1))
+    c1, c2, b2f = F(1.0 - b1), F(1.0 - b2), F(b2)
+    if wd != 0.0:
+        p = p * F(1.0 - lr * wd)
+    m = _fma(c1, g - m, m)
+    nv = len(p) - len(p) % vec
+    v = np.concatenate([_fma(c2 * g[:nv], g[:nv], v[:nv] * b2f), _fma(v[nv:], b2f, (c2 * g[nv:]) * g[nv:])])
+    denom = np.sqrt(v) / F(math.sqrt(bc2)) + F(eps)
+    p = p + (step * m) / denom
+    return p.reshape(shape), m.reshape(shape), v.reshape(shape)
+
+
+def write_adamw(ref_dir: Path, models_dir: Path):
+    from transformers import get_linear_schedule_with_warmup
+    model = load_cls(models_dir / "tiny32")
+    model.train()
+    names = [n for n, _ in model.named_parameters()]
+    groups, gnames = decay_groups(model, 0.02)
+    opt = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, fused=True)
+    sched = get_linear_schedule_with_warmup(opt, num_warmup_steps=3, num_training_steps=10)
+    wd_of = {n: 0.02 for n in gnames[0]} | {n: 0.0 for n in gnames[1]}
+    t = {}
+    steps = []
+    emu_state = {}
+    max_ulp = {}
+    for i in range(10):
+        g = torch.Generator().manual_seed(300 + i)
+        pv = torch.randn((4, 3, 32, 32), generator=g, dtype=torch.float32)
+        labels = torch.randint(0, 3, (4,), generator=g, dtype=torch.int64)
+        t[f"step{i}/pixel_values"] = pv
+        t[f"step{i}/labels"] = labels.float()
+        out = model(pixel_values=pv, labels=labels)
+        out.loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        lr = opt.param_groups[0]["lr"]
+        assert lr == sched.get_last_lr()[0]
+        before = {n: (p.detach().numpy().copy(), None if p.grad is None else p.grad.numpy().copy())
+                  for n, p in model.named_parameters()}
+        opt.step()
+        # emulate the fused kernel on every tensor that has a gradient
+        for n, p in model.named_parameters():
+            p0, g0 = before[n]
+            if g0 is None:
+                assert np.array_equal(p0, p.detach().numpy()), n
+                continue
+            m0, v0, k = emu_state.get(n, (np.zeros_like(p0), np.zeros_like(p0), 0))
+            pe, me, ve = _fused_adamw_emulate(p0, g0, m0, v0, k + 1, lr, wd_of[n])
+            emu_state[n] = (me, ve, k + 1)
+            st = opt.state[p]
+            for lab, a, b in (("param", pe, p.detach().numpy()), ("exp_avg", me, st["exp_avg"].numpy()),
+                              ("exp_avg_sq", ve, st["exp_avg_sq"].numpy())):
+                d = np.abs(a.view(np.int32).astype(np.int64) - b.view(np.int32).astype(np.int64)).max()
+                max_ulp[lab] = max(max_ulp.get(lab, 0), int(d))
+            # continue the emulation from torch's exact state so differences do not accumulate
+            emu_state[n] = (st["exp_avg"].numpy().copy(), st["exp_avg_sq"].numpy().copy(), k + 1)
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        steps.append({"step": i, "loss": out.loss.item(), "loss_f32_hex": f32_hex(out.loss.item()),
+                      "grad_norm": float(norm), "learning_rate": lr})
+    assert steps[0]["learning_rate"] == 0.0
+    assert all(v == 0 for v in max_ulp.values()), ("fused AdamW emulation is not bit-exact", max_ulp)
+    for n, p in model.named_parameters():
+        t[f"final/{n}"] = p.detach().clone().contiguous()
+    for n in ADAMW_TRACKED:
+        p = dict(model.named_parameters())[n]
+        t[f"exp_avg/{n}"] = opt.state[p]["exp_avg"].clone().contiguous()
+        t[f"exp_avg_sq/{n}"] = opt.state[p]["exp_avg_sq"].clone().contiguous()
+    save_pt(t, str(ref_dir / "adamw.safetensors"), metadata={"format": "pt"})
+    no_grad = [n for n in names if dict(model.named_parameters())[n].grad is None and n not in emu_state]
+    dump_json(ref_dir / "adamw.json", {
+        "model": "models/tiny32 (eager attention, model.train())",
+        "optimizer": "torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, fused=True)",
+        "lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.02, "fused": True,
+        "schedule": "get_linear_schedule_with_warmup(opt, num_warmup_steps=3, num_training_steps=10)",
+        "num_warmup_steps": 3, "num_training_steps": 10, "max_grad_norm": 1.0,
+        "batches": "step<i>/pixel_values = torch.randn((4,3,32,32), generator=Generator().manual_seed(300+i)), "
+                   "then step<i>/labels = torch.randint(0, 3, (4,), same generator) (stored as float32)",
+        "per_step_order": "loss = model(pixel_values, labels=int64 labels).loss; loss.backward(); "
+                          "grad_norm = clip_grad_norm_(model.parameters(), 1.0); lr = param_groups[0]['lr']; "
+                          "opt.step(); sched.step(); opt.zero_grad(set_to_none=True)",
+        "decay_param_names": gnames[0],
+        "no_decay_param_names": gnames[1],
+        "params_never_updated_no_grad": no_grad,
+        "steps": steps,
+        "fused_emulation_max_ulp_per_step": max_ulp,
+        "fused_emulation_note": "numpy emulation (one step at a time from torch's state) vs torch, max |difference| in "
+                                "float32 ulps over all 10 steps and all tensors (0 = bit-exact). The emulation is "
+                                "REFERENCE.md 3.2 plus the FMA contractions of the x86-64 AVX2 build: vector body "
+                                "v = fma(f32(0.001)*g, g, v*f32(0.999)); scalar tail (last numel % 8 elements) "
+                                "v = fma(v, f32(0.999), (f32(0.001)*g)*g); m = fma(f32(0.1), g - m, m) in both; "
+                                "p = p*f32(1-lr*wd) then p + (f32(-lr/bc1)*m)/denom with no FMA",
+    })
+    return steps, max_ulp
+
+
+def write_schedules(ref_dir: Path):
+    from transformers import TrainingArguments, get_scheduler
+    T_, W = 20, 5
+    res = {"T": T_, "W": W, "note": "multiplier lambda(k) = lr before the (k+1)-th sched.step() of an optimizer "
+                                   "with lr 1.0 (k = 0..T; k = T is the value after the last step)"}
+    for kind in ("linear", "cosine", "constant_with_warmup"):
+        p = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([p], lr=1.0)
+        sch = get_scheduler(kind, opt, num_warmup_steps=W, num_training_steps=T_)
+        lam = []
+        for k in range(T_ + 1):
+            lam.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sch.step()
+        res[kind] = lam
+    for k in range(T_ + 1):  # REFERENCE.md 3.3
+        assert res["linear"][k] == (k / max(1, W) if k < W else max(0.0, (T_ - k) / max(1, T_ - W)))
+    for k in range(T_ + 1):
+        prog = (k - W) / max(1, T_ - W)
+        assert res["cosine"][k] == (k / max(1, W) if k < W else max(0.0, 0.5 * (1.0 + math.cos(math.pi * 0.5 * 2.0 * prog))))
+        assert res["constant_with_warmup"][k] == (k / max(1, W) if k < W else 1.0)
+    wu = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in (0.1, 0.25, 0.05):
+            a = TrainingArguments(output_dir=tmp, warmup_steps=r, report_to="none", use_cpu=True)
+            for n in (20, 37):
+                wu.append({"warmup_steps": r, "num_training_steps": n, "get_warmup_steps": a.get_warmup_steps(n),
+                           "ceil": math.ceil(n * r)})
+    res["get_warmup_steps"] = wu
+    res["get_warmup_steps_note"] = ("transformers 5.25 accepts warmup_steps < 1 as a ratio (there is no "
+                                    "warmup_ratio argument): ceil(T * r); values >= 1 are int(warmup_steps)")
+    dump_json(ref_dir / "schedules.json", res)
+    return res
+
+
 # =====================================================================================================================
 
 def main():
@@ -593,6 +840,18 @@ def main():
         write_metrics(ref_dir)
         log("group 1: augment.safetensors ...")
         write_augment(ref_dir, img_dir, stream)
+    if 2 in groups:
+        log("group 2: models/tiny32-regression ...")
+        build_regression_model(models_dir)
+        log("group 2: gradients ...")
+        gi = write_gradients(ref_dir, models_dir)
+        for k, v in gi.items():
+            log(f"  {k}: loss {v['loss']:.6g} grad_norm {v['grad_norm']:.6g}, no grad: {v['params_without_grad']}")
+        log("group 2: adamw ...")
+        steps, ulp = write_adamw(ref_dir, models_dir)
+        log(f"  lr {[s['learning_rate'] for s in steps]}; fused-AdamW emulation max ulp {ulp}")
+        log("group 2: schedules ...")
+        write_schedules(ref_dir)
     log("done")
 
 
