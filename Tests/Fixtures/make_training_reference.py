@@ -820,6 +820,363 @@ def write_schedules(ref_dir: Path):
     return res
 
 
+
+# =====================================================================================================================
+# Group 3: a complete short Trainer run with the recipe's structure
+# =====================================================================================================================
+
+CLASSES = [("circle", 14), ("square", 10), ("triangle", 8)]
+TIMING_KEYS = re.compile(r"(_runtime|_per_second|_preparation_time)$")
+
+
+def make_shape_image(kind, rng):
+    """40x40 RGB: a flat noisy background (noise quantised to steps of 8 so the PNG stays small) and one shape."""
+    S = 40
+    bg = rng.integers(40, 216, 3)
+    noise = rng.integers(-2, 3, (S, S, 1)) * 8
+    img = np.clip(bg[None, None, :] + noise, 0, 255).astype(np.int64)
+    col = rng.integers(0, 256, 3)
+    y, x = np.mgrid[0:S, 0:S].astype(np.float64) + 0.5
+    cx, cy = rng.uniform(13, 27, 2)
+    r = rng.uniform(7, 12)
+    if kind == "circle":
+        mask = (x - cx) ** 2 + (y - cy) ** 2 <= r * r
+    elif kind == "square":
+        mask = (np.abs(x - cx) <= r * 0.85) & (np.abs(y - cy) <= r * 0.85)
+    else:  # upward triangle with its apex at (cx, cy - r)
+        top, bottom = cy - r, cy + r * 0.8
+        half = (y - top) / (bottom - top) * r
+        mask = (y >= top) & (y <= bottom) & (np.abs(x - cx) <= half)
+    img[mask] = col
+    return Image.fromarray(img.astype(np.uint8), "RGB")
+
+
+def make_dataset(ds_dir: Path):
+    rng = np.random.default_rng(700)
+    for cls, n in CLASSES:
+        (ds_dir / cls).mkdir(parents=True)
+        for i in range(n):
+            buf = io.BytesIO()
+            make_shape_image(cls, rng).save(buf, "PNG")
+            (ds_dir / cls / f"{cls}_{i:02d}.png").write_bytes(buf.getvalue())
+
+
+def write_trainer_run(ref_dir: Path, models_dir: Path):
+    import datasets
+    from transformers import Trainer, TrainingArguments
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+
+    out_dir = ref_dir / "trainer"
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    ds_dir = out_dir / "dataset"
+    make_dataset(ds_dir)
+
+    tmp = Path(tempfile.mkdtemp(prefix="sigtune-trainer-"))
+    try:
+        return _trainer_run(out_dir, ds_dir, tmp, datasets, Trainer, TrainingArguments)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def np_pairwise_sum_f32(a):
+    """numpy's float32 add.reduce (pairwise_sum in loops_utils.h.src) for a contiguous array: below 8 elements a plain
+    loop; up to 128 elements 8 running sums r[j] += a[i+j] over whole blocks of 8, combined as
+    ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the remaining n % 8 elements added in order; above 128 split in two
+    (first half a multiple of 8) and recurse."""
+    F = np.float32
+    n = len(a)
+    if n < 8:
+        s = F(-0.0)
+        for x in a:
+            s = F(s + x)
+        return s
+    if n <= 128:
+        r = [F(a[j]) for j in range(8)]
+        i = 8
+        while i < n - (n % 8):
+            for j in range(8):
+                r[j] = F(r[j] + a[i + j])
+            i += 8
+        s = F(F(F(r[0] + r[1]) + F(r[2] + r[3])) + F(F(r[4] + r[5]) + F(r[6] + r[7])))
+        for k in range(i, n):
+            s = F(s + a[k])
+        return s
+    n2 = n // 2
+    n2 -= n2 % 8
+    return F(np_pairwise_sum_f32(a[:n2]) + np_pairwise_sum_f32(a[n2:]))
+
+
+def _rel(ds_dir, path):
+    return Path(path).resolve().relative_to(ds_dir.resolve()).as_posix()
+
+
+def _trainer_run(out_dir, ds_dir, tmp, datasets, Trainer, TrainingArguments):
+    # ---- dataset and split ----
+    ds = datasets.load_dataset("imagefolder", data_dir=str(ds_dir), cache_dir=str(tmp / "hf_cache"))["train"]
+    label_names = ds.features["label"].names
+    assert label_names == [c for c, _ in CLASSES]
+
+    def files_of(d):
+        return [_rel(ds_dir, e["path"]) for e in d.cast_column("image", datasets.Image(decode=False))["image"]]
+
+    all_files = files_of(ds)
+    split = ds.train_test_split(test_size=0.4, stratify_by_column="label", seed=0)
+    train_ds, test_ds = split["train"], split["test"]
+    train_files, test_files = files_of(train_ds), files_of(test_ds)
+    split_json = {
+        "label_names": label_names,
+        "files_in_dataset_order": all_files,
+        "labels_in_dataset_order": list(ds["label"]),
+        "split_call": "ds.train_test_split(test_size=0.4, stratify_by_column='label', seed=0)",
+        "train_files": train_files, "train_labels": list(train_ds["label"]),
+        "test_files": test_files, "test_labels": list(test_ds["label"]),
+    }
+    dump_json(out_dir / "split.json", split_json)
+
+    # ---- initial model ----
+    torch.manual_seed(1007)
+    init = SiglipForImageClassification(SiglipConfig(
+        vision_config=dict(MR.VISION32), text_config=dict(MR.TEXT_CONFIG),
+        id2label={i: n for i, n in enumerate(label_names)}, label2id={n: i for i, n in enumerate(label_names)}))
+    MR.perturb(init, 2007)
+    init.save_pretrained(out_dir / "initial_model")
+    SiglipImageProcessor(**MR.PROC32).save_pretrained(out_dir / "initial_model")
+    model = SiglipForImageClassification.from_pretrained(out_dir / "initial_model", attn_implementation="eager")
+    initial_state = {n: p.detach().clone() for n, p in model.named_parameters()}
+
+    # ---- transforms (the recipe's), with recording hooks that do not change behaviour ----
+    samples = []  # every train-transform call, in order: {file, angle}
+    batches = []  # every collate call: {phase, files}
+    phase = ["idle"]
+
+    class RecordingRotation(T.RandomRotation):
+        @staticmethod
+        def get_params(degrees):
+            a = T.RandomRotation.get_params(degrees)
+            samples[-1]["angle"] = a
+            return a
+
+    train_tf = T.Compose([T.Resize((32, 32)), RecordingRotation(90), T.RandomAdjustSharpness(2), T.ToTensor(),
+                          T.Normalize([0.5] * 3, [0.5] * 3)])
+    eval_tf = recipe_eval_transform()
+
+    def train_transforms(examples):
+        out = []
+        for im in examples["image"]:
+            samples.append({"file": _rel(ds_dir, im.filename)})
+            out.append(train_tf(im.convert("RGB")))
+        examples["pixel_values"] = out
+        examples["file"] = [s["file"] for s in samples[len(samples) - len(out):]]
+        return examples
+
+    def eval_transforms(examples):
+        examples["pixel_values"] = [eval_tf(im.convert("RGB")) for im in examples["image"]]
+        examples["file"] = [_rel(ds_dir, im.filename) for im in examples["image"]]
+        return examples
+
+    train_ds.set_transform(train_transforms)
+    test_ds.set_transform(eval_transforms)
+
+    def collate_fn(examples):
+        batches.append({"phase": phase[-1], "files": [e["file"] for e in examples],
+                        "pixel_values": torch.stack([e["pixel_values"] for e in examples])})
+        pixel_values = torch.stack([e["pixel_values"] for e in examples])
+        labels = torch.tensor([e["label"] for e in examples])
+        return {"pixel_values": pixel_values, "labels": labels}
+
+    def compute_metrics(p):
+        preds = np.argmax(p.predictions, axis=1)
+        return {"accuracy": float((preds == p.label_ids).mean())}
+
+    steps, evals = [], []
+
+    class RecordingTrainer(Trainer):
+        def train(self, *a, **k):
+            phase.append("train")
+            try:
+                return super().train(*a, **k)
+            finally:
+                phase.pop()
+
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            # accelerate's DataLoaderShard prefetches one batch, so the batch of this step is not batches[-1]
+            # but the len(steps)-th training batch
+            b = [x for x in batches if x["phase"] == "train"][len(steps)]
+            assert torch.equal(b["pixel_values"], inputs["pixel_values"])
+            labels = inputs["labels"].tolist()
+            loss = super().training_step(model, inputs, num_items_in_batch)
+            steps.append({"global_step": self.state.global_step + 1, "loss": loss.item(),
+                          "loss_f32_hex": f32_hex(loss.item()), "files": b["files"], "labels": labels})
+            return loss
+
+        def _clip_grad_norm(self, model):
+            lr = self.optimizer.param_groups[0]["lr"]
+            n = super()._clip_grad_norm(model)
+            steps[-1].update(grad_norm=float(n), learning_rate=lr)
+            return n
+
+        def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+            loss, logits, labels = super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+            evals[-1]["batch_losses"].append(loss.item())
+            evals[-1]["batch_sizes"].append(int(inputs["pixel_values"].shape[0]))
+            return loss, logits, labels
+
+        def evaluation_loop(self, dataloader, description, prediction_loss_only=None, ignore_keys=None,
+                            metric_key_prefix="eval"):
+            evals.append({"description": description, "metric_key_prefix": metric_key_prefix,
+                          "global_step": self.state.global_step, "epoch": self.state.epoch,
+                          "batch_losses": [], "batch_sizes": [], "first_batch": len(batches)})
+            phase.append(description)
+            try:
+                out = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys,
+                                              metric_key_prefix)
+            finally:
+                phase.pop()
+            e = evals[-1]
+            e["files"] = [f for b in batches[e.pop("first_batch"):] for f in b["files"]]
+            e["loss"] = out.metrics[f"{metric_key_prefix}_loss"]
+            e["accuracy"] = out.metrics[f"{metric_key_prefix}_accuracy"]
+            e["logits"] = np.asarray(out.predictions).tolist()
+            e["label_ids"] = np.asarray(out.label_ids).tolist()
+            # REFERENCE.md 3.7: losses.repeat(8) per batch, the last truncated, float32 numpy mean
+            rep = np.concatenate([np.full(n, l, dtype=np.float32) for l, n in zip(e["batch_losses"], e["batch_sizes"])])
+            assert e["loss"] == rep.mean().item(), (e["loss"], rep.mean().item())
+            assert e["loss"] == float(np_pairwise_sum_f32(rep) / np.float32(len(rep)))
+            return out
+
+    args_kw = dict(output_dir=str(tmp / "out"), eval_strategy="epoch", save_strategy="epoch", learning_rate=1e-3,
+                   per_device_train_batch_size=8, per_device_eval_batch_size=8, num_train_epochs=3,
+                   weight_decay=0.02, warmup_steps=2, logging_strategy="steps", logging_steps=1,
+                   load_best_model_at_end=True, save_total_limit=1, report_to="none", remove_unused_columns=False,
+                   seed=42, use_cpu=True, dataloader_num_workers=0)
+    args = TrainingArguments(**args_kw)
+    trainer = RecordingTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=test_ds,
+                               data_collator=collate_fn, compute_metrics=compute_metrics)
+    from transformers.trainer_callback import PrinterCallback
+    trainer.remove_callback(PrinterCallback)  # console printing only
+    m0 = trainer.evaluate()
+    tr = trainer.train()
+    m1 = trainer.evaluate()
+    pred = trainer.predict(test_ds)
+
+    # ---- checks against REFERENCE.md 3.3 / 3.6 / 3.7 ----
+    n_train = len(train_files)
+    steps_per_epoch = math.ceil(n_train / 8)
+    T_ = 3 * steps_per_epoch
+    assert [s["global_step"] for s in steps] == list(range(1, T_ + 1))
+    for k, st in enumerate(steps):
+        lam = k / 2 if k < 2 else max(0.0, (T_ - k) / (T_ - 2))
+        assert st["learning_rate"] == 1e-3 * lam, (k, st["learning_rate"])
+    # shuffle: epoch e uses torch.randperm(n, Generator().manual_seed(42 + e)), consecutive slices of 8
+    for e in range(3):
+        perm = torch.randperm(n_train, generator=torch.Generator().manual_seed(42 + e)).tolist()
+        got = [f for st in steps[e * steps_per_epoch:(e + 1) * steps_per_epoch] for f in st["files"]]
+        assert got == [train_files[i] for i in perm], ("shuffle order", e)
+    # the global RNG stream: [eval iter] then per epoch [train iter][2 u32 per sample][eval iter], then [eval][predict]
+    mt = MT19937(42)
+    stream = []
+    stream.append({"event": "iter", "by": "evaluate() before train()", "random64_mod_2^63": str(mt.random64() % (1 << 63))})
+    si = 0
+    for e in range(3):
+        stream.append({"event": "iter", "by": f"train epoch {e}", "random64_mod_2^63": str(mt.random64() % (1 << 63))})
+        for _ in range(n_train):
+            ua, us = mt.next_u32(), mt.next_u32()
+            smp = samples[si]
+            a_ref = f32(((ua & 0xFFFFFF) * 2.0 ** -24) * 180.0 - 90.0)
+            assert smp["angle"] == a_ref, ("angle stream", si)
+            smp.update(epoch=e, angle_repr=repr(smp["angle"]), angle_f32_hex=f32_hex(smp["angle"]), angle_u32=ua,
+                       sharpness_u32=us, sharpness_applied=bool(((us & 0xFFFFFF) * 2.0 ** -24) < 0.5))
+            si += 1
+        stream.append({"event": "iter", "by": f"evaluation after epoch {e}",
+                       "random64_mod_2^63": str(mt.random64() % (1 << 63))})
+    stream.append({"event": "iter", "by": "evaluate() after train()", "random64_mod_2^63": str(mt.random64() % (1 << 63))})
+    stream.append({"event": "iter", "by": "predict()", "random64_mod_2^63": str(mt.random64() % (1 << 63))})
+    assert si == len(samples) == 3 * n_train
+    # nothing else drew from the global generator: the next value must be the next MT output
+    nxt = torch.empty((), dtype=torch.int64).random_().item()
+    assert nxt == mt.random64() % (1 << 63), "unexpected extra draws from the global torch generator"
+    # every train sample's pixel_values = the manual pipeline with the emulated draws
+    train_batches = [b for b in batches if b["phase"] == "train"]
+    assert len(train_batches) == T_
+    k = 0
+    for b in train_batches:
+        for j, f in enumerate(b["files"]):
+            smp = samples[k]
+            assert smp["file"] == f
+            with Image.open(ds_dir / f) as im:
+                img = im.convert("RGB").resize((32, 32), Image.BILINEAR)
+            img = img.rotate(smp["angle"], Image.NEAREST, expand=False, center=None, fillcolor=(0, 0, 0))
+            if smp["sharpness_applied"]:
+                img = ImageEnhance.Sharpness(img).enhance(2.0)
+            v = np.asarray(img).astype(np.float32).transpose(2, 0, 1)
+            assert np.array_equal((v / np.float32(255) - np.float32(0.5)) / np.float32(0.5),
+                                  b["pixel_values"][j].numpy()), (k, f)
+            k += 1
+    # train_loss: logging every step, so _total_loss_scalar is a Python (double) sum of the float32 step losses
+    assert tr.training_loss == sum(st["loss"] for st in steps) / T_
+    for st, h in zip(steps, [h for h in trainer.state.log_history if "loss" in h]):
+        assert h["loss"] == st["loss"] and h["grad_norm"] == st["grad_norm"] and h["learning_rate"] == st["learning_rate"]
+    # best model: strict '<' on eval_loss over the end-of-epoch evaluations
+    epoch_evals = [e for e in evals if e["description"] == "Evaluation" and 0 < e["global_step"]][:3]
+    best_i = 0
+    for i, e in enumerate(epoch_evals):
+        if e["loss"] < epoch_evals[best_i]["loss"]:
+            best_i = i
+    assert trainer.state.best_global_step == epoch_evals[best_i]["global_step"]
+    assert trainer.state.best_metric == epoch_evals[best_i]["loss"]
+    ckpts = sorted(p.name for p in (tmp / "out").iterdir() if p.name.startswith("checkpoint-"))
+    best_ckpt = f"checkpoint-{trainer.state.best_global_step}"
+    from safetensors.torch import load_file
+    ck = load_file(str(tmp / "out" / best_ckpt / "model.safetensors"))
+    final = {n: p.detach().clone().contiguous() for n, p in trainer.model.named_parameters()}
+    for n, t in final.items():
+        assert torch.equal(ck[n], t), n
+    assert np.array_equal(np.asarray(pred.predictions), np.asarray(evals[-1]["logits"], dtype=np.float32))
+
+    def clean(d):
+        return {k: (None if TIMING_KEYS.search(k) else v) for k, v in d.items()}
+
+    for e in evals:
+        if e["epoch"] is not None:
+            e["epoch"] = float(e["epoch"])
+    save_pt(final, str(out_dir / "final_model.safetensors"), metadata={"format": "pt"})
+    args_dict = args.to_dict()
+    for k2, v in list(args_dict.items()):
+        if isinstance(v, str) and str(tmp) in v:
+            args_dict[k2] = v.replace(str(tmp / "out"), "<output_dir>").replace(str(tmp), "<tmp>")
+    dump_json(out_dir / "args.json", {"training_arguments_call": args_kw | {"output_dir": "<output_dir>"},
+                                      "effective": json.loads(json.dumps(args_dict, default=str))})
+    moved = {n: bool(not torch.equal(initial_state[n], final[n])) for n in final}
+    run = {
+        "model": "trainer/initial_model loaded with SiglipForImageClassification.from_pretrained(..., "
+                 "attn_implementation='eager')",
+        "num_train": n_train, "num_test": len(test_files), "steps_per_epoch": steps_per_epoch, "max_steps": T_,
+        "calls": "m0 = trainer.evaluate(); tr = trainer.train(); m1 = trainer.evaluate(); pred = trainer.predict(test)",
+        "steps": steps,
+        "train_samples": samples,
+        "global_rng_stream": stream,
+        "evaluations": evals,
+        "best_global_step": trainer.state.best_global_step,
+        "best_metric": trainer.state.best_metric,
+        "best_epoch": best_i + 1,
+        "best_model_checkpoint": best_ckpt,
+        "checkpoints_left_in_output_dir": ckpts,
+        "evaluate_before_train": clean(m0),
+        "train_output": {"global_step": tr.global_step, "training_loss": tr.training_loss,
+                         "metrics": clean(tr.metrics)},
+        "evaluate_after_train": clean(m1),
+        "predict": {"logits": np.asarray(pred.predictions).tolist(), "label_ids": np.asarray(pred.label_ids).tolist(),
+                    "metrics": clean(pred.metrics)},
+        "log_history": [clean(h) for h in trainer.state.log_history],
+        "params_unchanged_by_training": sorted(n for n, m in moved.items() if not m),
+        "timing_fields_note": "wall-clock fields (*_runtime, *_per_second, *_model_preparation_time) are null",
+    }
+    dump_json(out_dir / "run.json", run)
+    return run
+
+
 # =====================================================================================================================
 
 def main():
@@ -852,6 +1209,11 @@ def main():
         log(f"  lr {[s['learning_rate'] for s in steps]}; fused-AdamW emulation max ulp {ulp}")
         log("group 2: schedules ...")
         write_schedules(ref_dir)
+    if 3 in groups:
+        log("group 3: Trainer run ...")
+        run = write_trainer_run(ref_dir, models_dir)
+        log(f"  losses {[round(s['loss'], 5) for s in run['steps']]}")
+        log(f"  eval losses {[round(e['loss'], 5) for e in run['evaluations']]}, best step {run['best_global_step']}")
     log("done")
 
 
