@@ -23,7 +23,8 @@ Determinism: every random quantity comes from a fixed seed (numpy default_rng / 
 torch.manual_seed), torch runs single-threaded, and every output is written in a fixed order, so re-running the
 script with the same package versions (requirements.txt) produces byte-identical files.
 Nothing is downloaded: every model is built from a config with random initialisation; no Hugging Face Hub access.
-The output directories models/, images/ and reference/ are deleted and rebuilt on every run.
+images/ and this script's own models/ directories and reference/ files are deleted and rebuilt on every run; the
+files of make_training_reference.py (models/tiny32-regression, the other reference/ files) are left alone.
 """
 
 import argparse
@@ -758,6 +759,10 @@ def pillow_resize_order():
     return "pillow11"
 
 
+OWN_REFERENCE_FILES = ["forward.safetensors", "pixels_rgb.safetensors", "pixels_resized.safetensors",
+                       "pixels_values.safetensors", "manifest.json"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=HERE, help="output root (default: the script's directory)")
@@ -765,11 +770,17 @@ def main():
     out = args.out
     log = print
 
-    for sub in ("models", "images", "reference"):
-        if (out / sub).exists():
-            shutil.rmtree(out / sub)
+    # Delete only what this script writes: make_training_reference.py keeps its own files in models/ and reference/
+    if (out / "images").exists():
+        shutil.rmtree(out / "images")
+    for name in CLS_MODELS + OTHER_MODELS:
+        if (out / "models" / name).exists():
+            shutil.rmtree(out / "models" / name)
+    for f in OWN_REFERENCE_FILES:
+        if (out / "reference" / f).exists():
+            (out / "reference" / f).unlink()
     img_dir, models_dir, ref_dir = out / "images", out / "models", out / "reference"
-    ref_dir.mkdir(parents=True)
+    ref_dir.mkdir(parents=True, exist_ok=True)
 
     log("images ...")
     images = make_images(img_dir)
