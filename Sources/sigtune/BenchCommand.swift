@@ -7,10 +7,16 @@ import TensorCore
 enum BenchCommand {
     static let usage = """
     Usage: sigtune bench forward [--batch 8] [--threads N] [--config FILE] [--iterations 3] [--json]
+           sigtune bench train   [--batch 8] [--micro-batch N] [--threads N] [--config FILE] [--iterations 3] [--json]
+           sigtune bench recipe  [--threads N] [--json]
 
-    Builds a model with random weights (default: SigLIP base, 224/16, 768 hidden, 12 layers, 12 heads),
-    times the forward pass, and times the same GEMMs alone through OpenBLAS.
-      --batch N        images per forward (default 8)
+    forward: builds a model with random weights (default: SigLIP base, 224/16, 768 hidden, 12 layers,
+    12 heads), times the forward pass, and times the same GEMMs alone through OpenBLAS.
+    train: times a full training step (forward, backward, clipping, AdamW) at --batch images, run as
+    micro-batches of --micro-batch (default: the batch), beside the sgemm-bound ideal (3× forward FLOPs).
+    recipe: the whole recipe on a small model: 1,800 generated 32×32 images of 10 classes, a 4-layer,
+    96-wide model, 20 epochs with augmentation and evaluation every epoch; reports the wall time.
+      --batch N        images per forward or training step (default 8)
       --threads N      threads for OpenBLAS and the other kernels (default: all cores)
       --config FILE    a config.json (SiglipForImageClassification / SiglipModel / a vision_config object)
       --iterations N   timed forwards after one warm-up (default 3)
@@ -18,10 +24,18 @@ enum BenchCommand {
     """
 
     static func run(_ words: [String]) throws -> Int32 {
-        let args = try Arguments(words, valued: ["batch", "threads", "config", "iterations"], booleans: ["json"])
-        guard args.positionals == ["forward"] else {
-            throw UsageError(message: args.positionals.isEmpty ? "name a benchmark: forward" : "unknown benchmark '\(args.positionals.joined(separator: " "))' (available: forward)")
+        let args = try Arguments(words, valued: ["batch", "threads", "config", "iterations", "micro-batch"], booleans: ["json"])
+        switch args.positionals {
+        case ["forward"]: return try forward(args)
+        case ["train"]: return try TrainBench.run(args)
+        case ["recipe"]: return try RecipeBench.run(args)
+        default:
+            throw UsageError(message: args.positionals.isEmpty ? "name a benchmark: forward, train or recipe"
+                : "unknown benchmark '\(args.positionals.joined(separator: " "))' (available: forward, train, recipe)")
         }
+    }
+
+    static func forward(_ args: Arguments) throws -> Int32 {
         let batch = try args.int("batch", default: 8, range: 1...4096)
         let threads = try args.int("threads", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...512)
         let iterations = try args.int("iterations", default: 3, range: 1...1000)

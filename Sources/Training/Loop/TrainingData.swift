@@ -23,41 +23,6 @@ public enum TrainingData {
     public static func prepare(directory: URL, options: TrainingOptions, preprocessor: ImagePreprocessor) throws -> (TrainingSplits, Summary) {
         let dataset = try ImageFolderDataset.scan(directory: directory)
         let labels = dataset.labelNames
-        var notices: [String] = []
-        let seed = UInt64(options.seed)
-
-        var trainImages: [LabeledImage]
-        var validationImages: [LabeledImage]?
-        var testImages: [LabeledImage]
-        if let test = dataset.images(in: .test), let train = dataset.images(in: .train) {
-            trainImages = train
-            testImages = test
-            validationImages = dataset.images(in: .validation)
-            notices.append("using the dataset's own train/\(validationImages == nil ? "" : "validation/")test folders")
-        } else {
-            let all = dataset.splits.flatMap(\.images)
-            let parts = try ImageFolderDataset.stratifiedSplit(labels: all.map(\.label), testSize: options.testSize, seed: seed, labelNames: labels)
-            trainImages = parts.train.map { all[$0] }
-            testImages = parts.test.map { all[$0] }
-            notices.append("stratified split: \(trainImages.count) train, \(testImages.count) test (test_size \(options.testSize), seed \(options.seed))")
-        }
-        if validationImages == nil && options.validationSize > 0 {
-            let parts = try ImageFolderDataset.validationSplit(trainIndices: Array(trainImages.indices), labels: trainImages.map(\.label),
-                                                               validationSize: options.validationSize, seed: seed, labelNames: labels)
-            validationImages = parts.validation.map { trainImages[$0] }
-            trainImages = parts.train.map { trainImages[$0] }
-        }
-        if options.balance == .oversample {
-            // After the split, on the training part only: the recipe oversampled before splitting, which
-            // copies images into the test split (a leak). RandomOverSampler keeps the original rows in order
-            // and appends the bootstrap rows class by class (REFERENCE.md 5.1).
-            let before = trainImages.count
-            trainImages = randomOverSampleIndices(labels: trainImages.map(\.label), seed: oversamplingSeed).map { trainImages[$0] }
-            if trainImages.count > before {
-                notices.append("oversampled the training split from \(before) to \(trainImages.count) images (balance: oversample, after splitting)")
-            }
-        }
-
         var skipped: [(String, String)] = []
         func load(_ images: [LabeledImage]) -> [TrainingSample] {
             let results = decodeAndResize(images, root: directory, preprocessor: preprocessor)
@@ -70,10 +35,57 @@ public enum TrainingData {
             }
             return samples
         }
-        let splits = TrainingSplits(labels: labels, train: load(trainImages), validation: validationImages.map(load), test: load(testImages))
+        let splits: TrainingSplits
+        var notices: [String] = []
+        if let test = dataset.images(in: .test), let train = dataset.images(in: .train) {
+            let validation = dataset.images(in: .validation)
+            notices.append("using the dataset's own train/\(validation == nil ? "" : "validation/")test folders")
+            (splits, notices) = try finish(labels: labels, train: load(train), validation: validation.map(load), test: load(test),
+                                           options: options, notices: notices)
+        } else {
+            (splits, notices) = try split(samples: load(dataset.splits.flatMap(\.images)), labels: labels, options: options)
+        }
         var counts = ["train": splits.train.count, "test": splits.test.count]
         if let validation = splits.validation { counts["validation"] = validation.count }
         return (splits, Summary(labels: labels, counts: counts, skipped: skipped, notices: notices))
+    }
+
+    /// Splits single-label samples (dataset order) into stratified, seeded train/test parts (`test_size`),
+    /// then applies `validation_size` and balancing as `finish` does.
+    public static func split(samples: [TrainingSample], labels: [String], options: TrainingOptions) throws -> (TrainingSplits, [String]) {
+        let classIds = samples.map { sample -> Int in if case .classIndex(let c) = sample.target { return c } else { return -1 } }
+        let parts = try ImageFolderDataset.stratifiedSplit(labels: classIds, testSize: options.testSize, seed: UInt64(options.seed), labelNames: labels)
+        let notice = "stratified split: \(parts.train.count) train, \(parts.test.count) test (test_size \(options.testSize), seed \(options.seed))"
+        return try finish(labels: labels, train: parts.train.map { samples[$0] }, validation: nil, test: parts.test.map { samples[$0] },
+                          options: options, notices: [notice])
+    }
+
+    /// Carves the validation split from train when asked (`validation_size`) and none is given, then
+    /// oversamples the training split when `balance` is `oversample`.
+    static func finish(labels: [String], train: [TrainingSample], validation: [TrainingSample]?, test: [TrainingSample],
+                       options: TrainingOptions, notices: [String]) throws -> (TrainingSplits, [String]) {
+        var notices = notices
+        var train = train
+        var validation = validation
+        let classOf = { (sample: TrainingSample) -> Int in if case .classIndex(let c) = sample.target { return c } else { return -1 } }
+        if validation == nil && options.validationSize > 0 {
+            let parts = try ImageFolderDataset.validationSplit(trainIndices: Array(train.indices), labels: train.map(classOf),
+                                                               validationSize: options.validationSize, seed: UInt64(options.seed), labelNames: labels)
+            validation = parts.validation.map { train[$0] }
+            train = parts.train.map { train[$0] }
+            notices.append("validation split: \(validation!.count) images held out of training to choose the best model")
+        }
+        if options.balance == .oversample {
+            // After the split, on the training part only: the recipe oversampled before splitting, which
+            // copies images into the test split (a leak). RandomOverSampler keeps the original rows in order
+            // and appends the bootstrap rows class by class (REFERENCE.md 5.1).
+            let before = train.count
+            train = randomOverSampleIndices(labels: train.map(classOf), seed: oversamplingSeed).map { train[$0] }
+            if train.count > before {
+                notices.append("oversampled the training split from \(before) to \(train.count) images (balance: oversample, after splitting)")
+            }
+        }
+        return (TrainingSplits(labels: labels, train: train, validation: validation, test: test), notices)
     }
 
     /// Decodes and resizes each distinct file once (oversampled copies share the work), on all cores.
