@@ -32,7 +32,7 @@ enum TrainBench {
         let dlogits = FloatBuffer(count: microBatch * K)
 
         func step() -> Double {
-            gradients.buffer.zero()
+            for segment in optimizer.segments { (gradients.buffer.pointer + segment.offset).update(repeating: 0, count: segment.count) }
             var lossSum = 0.0
             var start = 0
             while start < batch {
@@ -45,8 +45,9 @@ enum TrainBench {
                 lossSum += Double(loss) * Double(count)
                 start += count
             }
-            GradientClipping.clip(gradients.buffer.pointer, segments: optimizer.segments, maxNorm: 1)
-            optimizer.step(parameters: model.parameters, gradients: gradients, learningRate: 1e-5)
+            let norm = GradientClipping.norm(gradients.buffer.pointer, segments: optimizer.segments)
+            optimizer.step(parameters: model.parameters, gradients: gradients, learningRate: 1e-5,
+                           gradientScale: GradientClipping.coefficient(norm: norm, maxNorm: 1))
             return lossSum / Double(batch)
         }
         _ = step()  // warm-up

@@ -162,9 +162,10 @@ public final class Trainer {
                     chunkStart += count
                 }
                 let loss = lossSum / Double(samples.count)
-                let gradNorm = GradientClipping.clip(gradients.buffer.pointer, segments: optimizer.segments, maxNorm: options.maxGradNorm)
+                let gradNorm = GradientClipping.norm(gradients.buffer.pointer, segments: optimizer.segments)
                 let learningRate = schedule.learningRate(afterSteps: state.globalStep)
-                optimizer.step(parameters: model.parameters, gradients: gradients, learningRate: learningRate)
+                optimizer.step(parameters: model.parameters, gradients: gradients, learningRate: learningRate,
+                               gradientScale: GradientClipping.coefficient(norm: gradNorm, maxNorm: options.maxGradNorm))
                 state.globalStep += 1
                 state.stepInEpoch += 1
                 state.trainLossSum += loss

@@ -68,41 +68,67 @@ public final class AdamW {
         return true
     }
 
-    /// One update with learning rate `lr` (the scheduler's value for this step), gradients already clipped.
+    /// One update with learning rate `lr` (the scheduler's value for this step). `gradientScale` is the
+    /// clipping coefficient, applied to each gradient as it is read (g·scale, the same product
+    /// `clip_grad_norm_` stores).
     ///
     ///   t += 1;  bc1 = 1 − β1^t;  bc2 = 1 − β2^t  (double)
     ///   p ← p·f32(1 − lr·wd)                       (decoupled decay; skipped when wd = 0)
-    ///   m ← m + f32(1 − β1)·(g − m)                 (lerp, one fused multiply-add)
-    ///   v ← v·f32(β2) + f32(1 − β2)·g·g
+    ///   m ← fma(f32(1 − β1), g − m, m)             (lerp)
+    ///   v ← fma(f32(1 − β2)·g, g, v·f32(β2))        (the x86-64 build's contraction, seen bit-exact)
     ///   p ← p + f32(−lr/bc1) · m / (√v / f32(√bc2) + f32(ε))
-    public func step(parameters: SiglipParameters, gradients: SiglipParameters, learningRate lr: Double) {
+    ///
+    /// The fused multiply-adds are evaluated in Double and rounded once: the product of two floats is
+    /// exact in Double, so this is the correctly rounded fma except in the ~2⁻²⁹ cases where the Double
+    /// sum lands on a float rounding midpoint; it vectorises, where a call to fmaf per element does not.
+    public func step(parameters: SiglipParameters, gradients: SiglipParameters, learningRate lr: Double, gradientScale: Float = 1) {
         stepCount += 1
         let t = Double(stepCount)
         let h = hyperparameters
         let biasCorrection1 = 1 - Foundation.pow(h.beta1, t)
-        let biasCorrection2Sqrt = Float((1 - Foundation.pow(h.beta2, t)).squareRoot())
-        let stepSize = Float(-(lr / biasCorrection1))
-        let decayFactor = Float(1 - lr * h.weightDecay)
-        let oneMinusBeta1 = Float(1 - h.beta1), beta2 = Float(h.beta2), oneMinusBeta2 = Float(1 - h.beta2)
-        let epsilon = Float(h.epsilon)
+        let biasCorrection2Sqrt = Float8(repeating: Float((1 - Foundation.pow(h.beta2, t)).squareRoot()))
+        let stepSize = Float8(repeating: Float(-(lr / biasCorrection1)))
+        let decayFactor = Float8(repeating: Float(1 - lr * h.weightDecay))
+        let oneMinusBeta1 = Float8(repeating: Float(1 - h.beta1)), beta2 = Float8(repeating: Float(h.beta2))
+        let oneMinusBeta2 = Float8(repeating: Float(1 - h.beta2)), epsilon = Float8(repeating: Float(h.epsilon))
+        let scale = Float8(repeating: gradientScale)
         let p = parameters.buffer.pointer, g = gradients.buffer.pointer
         let m = firstMoments.pointer, v = secondMoments.pointer
         for segment in segments {
             let decay = segment.decays && h.weightDecay != 0
             parallelFor(segment.count, minimumPerChunk: 32_768) { range in
-                for i in (segment.offset + range.lowerBound)..<(segment.offset + range.upperBound) {
-                    var param = p[i]
+                var i = segment.offset + range.lowerBound
+                let end = segment.offset + range.upperBound
+                while i < end {
+                    // Eight at a time; a short tail is padded into a local vector and written back lane by lane.
+                    let lanes = min(8, end - i)
+                    var param = Float8(), grad = Float8(), m0 = Float8(), v0 = Float8()
+                    for k in 0..<lanes { param[k] = p[i + k]; grad[k] = g[i + k]; m0[k] = m[i + k]; v0[k] = v[i + k] }
+                    grad *= scale
                     if decay { param *= decayFactor }
-                    let grad = g[i]
-                    let mNew = m[i].addingProduct(oneMinusBeta1, grad - m[i])
-                    let vNew = v[i] * beta2 + oneMinusBeta2 * grad * grad
-                    m[i] = mNew
-                    v[i] = vNew
-                    let denominator = vNew.squareRoot() / biasCorrection2Sqrt + epsilon
-                    p[i] = param + stepSize * mNew / denominator
+                    let mNew = fusedMultiplyAdd(oneMinusBeta1, grad - m0, m0)
+                    let vNew = fusedMultiplyAdd(oneMinusBeta2 * grad, grad, v0 * beta2)
+                    let denominator = squareRoot(vNew) / biasCorrection2Sqrt + epsilon
+                    let pNew = param + stepSize * mNew / denominator
+                    for k in 0..<lanes { p[i + k] = pNew[k]; m[i + k] = mNew[k]; v[i + k] = vNew[k] }
+                    i += lanes
                 }
             }
         }
+    }
+
+    /// a·b + c rounded once (see `step`).
+    @inline(__always)
+    func fusedMultiplyAdd(_ a: Float8, _ b: Float8, _ c: Float8) -> Float8 {
+        Float8(SIMD8<Double>(a) * SIMD8<Double>(b) + SIMD8<Double>(c))
+    }
+
+    /// Lane-wise √ (the generic SIMD `squareRoot` is not inlined and costs 3× more).
+    @inline(__always)
+    func squareRoot(_ x: Float8) -> Float8 {
+        var r = Float8()
+        for k in 0..<8 { r[k] = x[k].squareRoot() }
+        return r
     }
 
     /// Restores the step count (with the moments, from a checkpoint).
