@@ -31,7 +31,7 @@ public enum CheckpointWriter {
         ["image_processor_type": "SiglipImageProcessor", "processor_class": "SiglipProcessor",
          "do_resize": config.doResize, "size": ["height": config.height, "width": config.width], "resample": config.resample,
          "do_rescale": config.doRescale, "rescale_factor": config.rescaleFactor, "do_normalize": config.doNormalize,
-         "image_mean": config.imageMean.map(Double.init), "image_std": config.imageStd.map(Double.init),
+         "image_mean": config.imageMean.map { Double("\($0)")! }, "image_std": config.imageStd.map { Double("\($0)")! },
          "do_convert_rgb": config.doConvertRGB ?? true]
     }
 
@@ -49,10 +49,9 @@ public enum CheckpointWriter {
     public static func save(_ model: SiglipVisionClassifier, problemType: ProblemType?, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = configJSON(base: model.config, labels: model.labels, problemType: problemType)
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]),
-                             to: directory.appendingPathComponent(CheckpointLoader.configFile))
+        try AtomicFile.write(JSONWriter.data(config), to: directory.appendingPathComponent(CheckpointLoader.configFile))
         try weights(model.parameters).write(to: directory.appendingPathComponent(CheckpointLoader.weightsFile))
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: preprocessorJSON(model.preprocessor), options: [.prettyPrinted, .sortedKeys]),
+        try AtomicFile.write(JSONWriter.data(preprocessorJSON(model.preprocessor)),
                              to: directory.appendingPathComponent(CheckpointLoader.preprocessorFile))
     }
 }

@@ -73,8 +73,8 @@ public struct SiglipVisionConfig: Equatable, Sendable, Codable {
     public var jsonObject: [String: Any] {
         ["hidden_size": hiddenSize, "intermediate_size": intermediateSize, "num_hidden_layers": numHiddenLayers,
          "num_attention_heads": numAttentionHeads, "num_channels": numChannels, "image_size": imageSize,
-         "patch_size": patchSize, "hidden_act": hiddenAct, "layer_norm_eps": Double(layerNormEps),
-         "attention_dropout": Double(attentionDropout), "vision_use_head": visionUseHead, "model_type": "siglip_vision_model"]
+         "patch_size": patchSize, "hidden_act": hiddenAct, "layer_norm_eps": Double("\(layerNormEps)")!,
+         "attention_dropout": Double("\(attentionDropout)")!, "vision_use_head": visionUseHead, "model_type": "siglip_vision_model"]
     }
 }
 

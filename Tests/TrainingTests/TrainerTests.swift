@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Inference
 import SigLIP
 import TensorCore
@@ -83,6 +84,9 @@ final class TrainerTests: XCTestCase {
         try TrainingOutput.write(result, options: opts, to: output)
         let reloaded = try CheckpointLoader.load(directory: output)
         XCTAssertEqual(reloaded.labels, ["ant", "bee", "cat"])
+        let configText = try String(contentsOf: output.appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertTrue(configText.contains("\"initializer_factor\": 1.0"), "floats stay floats for transformers' strict config")
+        XCTAssertTrue(configText.contains("\"problem_type\": \"single_label_classification\""))
         XCTAssertEqual(reloaded.problemType, .singleLabel)
         XCTAssertEqual(reloaded.parameters.buffer.array, result.model.parameters.buffer.array)
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("metrics.json"))) as! [String: Any]
@@ -142,5 +146,57 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(options?.learningRate, 2e-4)
         XCTAssertEqual(options?.saveTotalLimit, 4)
         XCTAssertEqual(options?.perDeviceTrainBatchSize, 32, "unset options keep the recipe's defaults")
+    }
+}
+
+/// Multi-label and regression jobs run end to end on in-memory samples (image folders give class ids;
+/// metadata files with several labels per image arrive with the datasets issue).
+final class ProblemTypeTrainingTests: XCTestCase {
+    func samples(_ count: Int, target: (Int) -> SampleTarget) throws -> [TrainingSample] {
+        let image = try ImageDecoder.decodeRGB(contentsOf: Fixtures.url("images/png_rgb8.png"))
+        return (0..<count).map { i in
+            var resized = resize(image, width: 32, height: 32, filter: .bilinear)
+            resized.pixels[i % resized.pixels.count] = UInt8(i * 7 % 256)
+            return TrainingSample(image: resized, target: target(i), source: "sample\(i)")
+        }
+    }
+
+    func testMultiLabelTrainingReportsMultiLabelMetrics() throws {
+        let base = try CheckpointLoader.load(directory: Fixtures.url("models/tiny32-multilabel"))
+        let target = { (i: Int) in SampleTarget.multiHot([Float(i % 2), Float((i / 2) % 2), 1, 0]) }
+        let splits = TrainingSplits(labels: base.labels, train: try samples(12, target: target), validation: nil, test: try samples(6, target: target))
+        var options = TrainingOptions()
+        options.numTrainEpochs = 2
+        options.perDeviceTrainBatchSize = 4
+        options.learningRate = 1e-3
+        options.warmupSteps = 0
+        let output = try makeTemporaryDirectory("multilabel")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try Trainer(baseModel: base, splits: splits, options: options, outputDirectory: output).run()
+        XCTAssertEqual(result.problemType, .multiLabel)
+        for key in ["eval_loss", "eval_f1_micro", "eval_f1_macro", "eval_subset_accuracy", "eval_hamming_loss", "eval_map"] {
+            XCTAssertNotNil(result.test.scalars[key], key)
+        }
+        XCTAssertNotNil(result.test.multiLabel)
+        try TrainingOutput.write(result, options: options, to: output)
+        XCTAssertEqual(try CheckpointLoader.load(directory: output).problemType, .multiLabel)
+    }
+
+    func testRegressionTrainingReducesTheError() throws {
+        let base = try CheckpointLoader.load(directory: Fixtures.url("models/tiny32-regression"))
+        let target = { (i: Int) in SampleTarget.values([Float(i % 3)]) }
+        let splits = TrainingSplits(labels: base.labels, train: try samples(12, target: target), validation: nil, test: try samples(6, target: target))
+        var options = TrainingOptions()
+        options.numTrainEpochs = 3
+        options.perDeviceTrainBatchSize = 4
+        options.learningRate = 1e-3
+        options.warmupSteps = 0
+        options.augmentation.rotationDegrees = 0
+        let output = try makeTemporaryDirectory("regression")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try Trainer(baseModel: base, splits: splits, options: options, outputDirectory: output).run()
+        XCTAssertEqual(result.problemType, .regression)
+        let evaluations = result.state.evaluations
+        XCTAssertLessThan(evaluations.last!["eval_mse"]!, evaluations.first!["eval_mse"]!, "training lowers the MSE")
     }
 }

@@ -71,9 +71,7 @@ public enum TrainingOutput {
         ]
     }
 
-    static func json(_ object: Any) throws -> Data {
-        try JSONSerialization.data(withJSONObject: sanitized(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    }
+    static func json(_ object: Any) throws -> Data { JSONWriter.data(sanitized(object)) }
 
     /// JSON has no NaN or infinity: they become null.
     static func sanitized(_ value: Any) -> Any {
