@@ -94,3 +94,36 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(report["flops_per_image"] as? Double, expectedFLOPs)
     }
 }
+
+extension CommandLineTests {
+    func testTrainWritesAModelThatPredictLoads() throws {
+        let directory = try makeTemporaryDirectory("train-cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("model")
+        let config = directory.appendingPathComponent("job.json")
+        try Data(#"{"num_train_epochs": 1, "per_device_train_batch_size": 8, "learning_rate": 0.001}"#.utf8).write(to: config)
+        let result = try run(["train", "--data", Fixtures.url("reference/trainer/dataset").path, "--model", Fixtures.url("models/tiny32").path,
+                              "--output", output.path, "--config", config.path, "--warmup-steps", "0", "--validation-size", "0.3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("best model chosen on the validation split"), result.stderr)
+        XCTAssertTrue(result.stdout.contains("weighted avg"), "prints the classification report")
+        for file in ["config.json", "model.safetensors", "preprocessor_config.json", "metrics.json", "trainer_state.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent(file).path), file)
+        }
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("metrics.json"))) as! [String: Any]
+        let history = metrics["history"] as! [[String: Any]]
+        XCTAssertEqual(history.count, 2)
+        for key in ["epoch", "step", "eval_loss", "eval_accuracy", "eval_f1_macro"] { XCTAssertNotNil(history[1][key], key) }
+        let predicted = try run(["predict", "--model", output.path, Fixtures.url("images/png_rgb8.png").path])
+        XCTAssertEqual(predicted.status, 0, predicted.stderr)
+        XCTAssertTrue(["circle", "square", "triangle"].contains { predicted.stdout.contains("\"label\":\"\($0)\"") })
+
+        let typo = try run(["train", "--data", "d", "--model", "m", "--output", "o", "--learning-rte", "1"])
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("unknown option --learning-rte"))
+        let badValue = try run(["train", "--data", Fixtures.url("reference/trainer/dataset").path, "--model", Fixtures.url("models/tiny32").path,
+                                "--output", output.path, "--test-size", "2"])
+        XCTAssertEqual(badValue.status, 1)
+        XCTAssertTrue(badValue.stderr.contains("test_size"), badValue.stderr)
+    }
+}
