@@ -4,7 +4,10 @@
 // Module layout (ARCHITECTURE.md): arrows point down only.
 //   sigtune (executable: argument parsing and wiring)
 //   Training   (losses, AdamW, schedules, data order, metrics, trainer loop, checkpoints)
-//   Datasets   (ImageFolder layouts, splits, balancing)     → Imaging
+//   Hub        (Hugging Face download / upload, cache)     → CCurl, Checksums
+//   HTTPServer (generic HTTP/1.1 on POSIX sockets; knows nothing of ML)
+//   Datasets   (archives, layouts, health report, splits)  → Imaging, Checksums, CZlib
+//   Checksums  (SHA-256)                                  → COpenSSL
 //   Inference  (model + preprocessing → predictions)       → SigLIP, Imaging
 //   Imaging    (decode PNG/JPEG, Pillow-exact resize, normalisation) → CImageCodecs
 //   SigLIP     (config, parameters, forward, HF names, checkpoint I/O) → TensorCore
@@ -35,10 +38,13 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "Checksums", dependencies: ["COpenSSL"]),
+        .target(name: "HTTPServer"),
+        .target(name: "Hub", dependencies: ["CCurl", "Checksums"]),
         .target(name: "SigLIP", dependencies: ["TensorCore"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "Inference", dependencies: ["SigLIP", "Imaging", "TensorCore"]),
-        .target(name: "Datasets", dependencies: ["Imaging", "TensorCore"]),
+        .target(name: "Datasets", dependencies: ["Imaging", "TensorCore", "Checksums", "CZlib"]),
         .target(name: "Training", dependencies: ["Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
         .executableTarget(name: "sigtune", dependencies: ["Training", "Inference", "SigLIP", "Imaging", "TensorCore"]),
 
@@ -46,6 +52,9 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "SigLIPTests", dependencies: ["SigLIP", "TensorCore", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "Checksums", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),

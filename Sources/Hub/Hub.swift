@@ -1,0 +1,1 @@
+// Hub: the Hugging Face Hub client (see the files of this module).

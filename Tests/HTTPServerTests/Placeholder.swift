@@ -1,0 +1,1 @@
+// HTTPServer tests live beside this file.

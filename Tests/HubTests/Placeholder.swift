@@ -1,0 +1,1 @@
+// Hub tests live beside this file.
