@@ -3,6 +3,7 @@
 //
 // Module layout (ARCHITECTURE.md): arrows point down only.
 //   sigtune (executable: argument parsing and wiring)
+//   Jobs       (job specs, file-backed store, worker pool, model registry, classify batching, events)
 //   Training   (losses, AdamW, schedules, data order, metrics, trainer loop, checkpoints)
 //   Hub        (Hugging Face download / upload, cache)     → CCurl, Checksums
 //   HTTPServer (generic HTTP/1.1 on POSIX sockets; knows nothing of ML)
@@ -46,6 +47,7 @@ let package = Package(
         .target(name: "Inference", dependencies: ["SigLIP", "Imaging", "TensorCore"]),
         .target(name: "Datasets", dependencies: ["Imaging", "TensorCore", "Checksums", "CZlib"]),
         .target(name: "Training", dependencies: ["Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
+        .target(name: "Jobs", dependencies: ["Training", "Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
         .executableTarget(name: "sigtune", dependencies: ["Training", "Inference", "SigLIP", "Imaging", "TensorCore"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "HubTests", dependencies: ["Hub", "Checksums", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Training", "Inference", "Imaging", "SigLIP", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
     ],

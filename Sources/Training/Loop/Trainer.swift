@@ -25,6 +25,11 @@ public final class Trainer {
     /// Called with each optimizer step's samples (their `source`s, in batch order) before the step runs;
     /// for tests and debugging data order.
     public var onStepSamples: ((_ step: Int, _ sources: [String]) -> Void)?
+    /// Polled after every optimizer step: `.cancel` stops at once; `.suspend` writes a checkpoint first so a
+    /// later run resumes exactly there (server shutdown).
+    public var stopRequest: () -> StopRequest? = { nil }
+
+    public enum StopRequest: Sendable { case cancel, suspend }
 
     let scope: TrainableScope
     let gradients: SiglipParameters
@@ -182,6 +187,13 @@ public final class Trainer {
                 if options.saveSteps > 0 && state.globalStep % options.saveSteps == 0 && state.stepInEpoch < stepsPerEpoch {
                     try saveCheckpoint()
                 }
+                switch stopRequest() {
+                case .cancel?: throw TrainingError.cancelled
+                case .suspend?:
+                    try saveCheckpoint()
+                    throw TrainingError.suspended(checkpoint: checkpointsDirectory.appendingPathComponent(Trainer.checkpointName(step: state.globalStep)).path)
+                case nil: break
+                }
             }
             // End of epoch: evaluate on the selection split, track the best model, checkpoint.
             _ = state.generator.random64()  // the evaluation DataLoader's base seed
@@ -248,12 +260,18 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case emptySplit(String)
     case invalidCheckpoint(path: String, problem: String)
     case metricUnavailable(String)
+    /// Stopped on request; nothing more is written.
+    case cancelled
+    /// Stopped on request after writing a checkpoint to resume from.
+    case suspended(checkpoint: String)
 
     public var description: String {
         switch self {
         case .emptySplit(let name): return "the \(name) split is empty; add images or change test_size/validation_size"
         case let .invalidCheckpoint(path, problem): return "cannot resume from \(path): \(problem)"
         case .metricUnavailable(let name): return "metric_for_best_model \(name) is not computed for this problem type"
+        case .cancelled: return "training was cancelled"
+        case .suspended(let checkpoint): return "training was suspended; it resumes from \(checkpoint)"
         }
     }
 }

@@ -111,3 +111,24 @@ extension Trainer {
         state.checkpoints = remaining
     }
 }
+
+extension Trainer {
+    /// The newest complete checkpoint under `outputDirectory/checkpoints` (highest step with a readable
+    /// trainer_state.json), for resuming after a crash or a restart. Partial directories are ignored.
+    public static func latestCheckpoint(in outputDirectory: URL) -> URL? {
+        let directory = outputDirectory.appendingPathComponent("checkpoints")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let steps = names.compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("checkpoint-"), let step = Int(name.dropFirst("checkpoint-".count)) else { return nil }
+            return (step, name)
+        }
+        for (_, name) in steps.sorted(by: { $0.0 > $1.0 }) {
+            let candidate = directory.appendingPathComponent(name)
+            if let data = FileManager.default.contents(atPath: candidate.appendingPathComponent(stateFile).path),
+               (try? JSONDecoder().decode(SavedState.self, from: data)) != nil {
+                return candidate
+            }
+        }
+        return nil
+    }
+}
