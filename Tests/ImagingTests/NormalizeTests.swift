@@ -46,3 +46,13 @@ final class NormalizeTests: XCTestCase {
         XCTAssertEqual(out.map { ($0 * 255).rounded() }, [0, 10, 1, 11, 100, 100, 100, 100, 200, 200, 200, 200])
     }
 }
+
+final class PNGEncoderTests: XCTestCase {
+    func testEncodedPNGDecodesToTheSamePixels() throws {
+        let pixels = (0..<(7 * 5 * 3)).map { UInt8(($0 * 37) % 256) }
+        let image = RGBImage(width: 7, height: 5, pixels: pixels)
+        let png = try PNGEncoder.encode(image)
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        XCTAssertEqual(try ImageDecoder.decodeRGB(png, name: "generated.png"), image)
+    }
+}

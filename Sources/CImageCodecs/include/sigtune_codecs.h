@@ -69,6 +69,16 @@ int32_t sigtune_reader_read_rgb(
 /// Frees the reader. Accepts NULL.
 void sigtune_reader_close(sigtune_image_reader *reader);
 
+/// Encodes 8-bit RGB (width*height*3 bytes, row-major) as a PNG (8-bit RGB, default compression).
+/// On success returns SIGTUNE_CODEC_OK and sets *png / *png_size to a malloc'd buffer the caller frees
+/// with sigtune_png_free.
+int32_t sigtune_png_encode_rgb(
+    const uint8_t *rgb, uint32_t width, uint32_t height,
+    uint8_t **png, size_t *png_size, sigtune_codec_error *error);
+
+/// Frees a buffer from sigtune_png_encode_rgb. Accepts NULL.
+void sigtune_png_free(uint8_t *png);
+
 #ifdef __cplusplus
 }
 #endif
