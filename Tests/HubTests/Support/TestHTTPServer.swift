@@ -50,6 +50,7 @@ final class TestHTTPServer {
     private let listener: Int32
     private let handler: (TestRequest) -> TestResponse
     private let group = DispatchGroup()
+    private var stopped = false
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -88,6 +89,9 @@ final class TestHTTPServer {
 
     /// Stops accepting and waits for open connections to finish.
     func stop() {
+        // Twice would close a descriptor number another socket may have been given since.
+        guard !stopped else { return }
+        stopped = true
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
         _ = group.wait(timeout: .now() + 5)
