@@ -30,6 +30,8 @@ public enum HubError: Error, Equatable, CustomStringConvertible, LocalizedError 
     /// The LFS batch endpoint refused one object.
     case lfsObjectRejected(file: String, code: Int, message: String)
     case fileSystem(path: String, detail: String)
+    /// `HF_HUB_OFFLINE` is set and the operation needs the network.
+    case offline(operation: String)
     /// `--model` named neither a model directory nor a Hub id.
     case noSuchModel(String, reason: String)
 
@@ -72,6 +74,8 @@ public enum HubError: Error, Equatable, CustomStringConvertible, LocalizedError 
             return "the Hub refused the upload of '\(file)' (LFS error \(code)): \(message)"
         case let .fileSystem(path, detail):
             return "\(path): \(detail)"
+        case let .offline(operation):
+            return "HF_HUB_OFFLINE is set, and \(operation) needs the Hub: unset HF_HUB_OFFLINE (or set it to 0)."
         case let .noSuchModel(text, reason):
             return "'\(text)' is neither a model directory nor a Hub model id (namespace/name): \(reason)"
         }

@@ -287,7 +287,9 @@ final class StandInHub {
         guard request.headers["content-type"] == "application/x-ndjson" else { return .error(400, code: nil, message: "not NDJSON") }
         commitBodies.append(request.body)
         guard var repo = repos[name] else { return .error(404, code: "RepoNotFound", message: "Repository not found") }
-        let lines = String(decoding: request.body, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        // Well-formed NDJSON: every line, the last included, ends in "\n"; no blank lines.
+        guard request.body.last == 0x0A else { return .error(400, code: nil, message: "the payload must end with a newline") }
+        let lines = String(decoding: request.body.dropLast(), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first.map({ $0.contains("\"header\"") }) == true else { return .error(400, code: nil, message: "first line must be the header") }
         let parent = repo.refs[revision]
         var files = parent.flatMap { repo.commits[$0] } ?? [:]
