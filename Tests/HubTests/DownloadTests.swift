@@ -137,4 +137,18 @@ final class DownloadTests: HubTestCase {
         XCTAssertFalse(tree(storage.appendingPathComponent("blobs")).contains { $0.hasPrefix(expected) }, "neither the blob nor a partial file")
         XCTAssertFalse(tree(storage.appendingPathComponent("snapshots")).contains { $0.hasSuffix("model.safetensors") })
     }
+
+    func testShortDownloadIsASizeMismatchAndNotKept() throws {
+        let files = try Self.fixtureFiles("tiny32")
+        hub.publish("acme/tiny", files: files)
+        hub.truncateBlobs = true
+        guard case let .sizeMismatch(file, expected, actual)? = hubError({ try self.downloader().download("acme/tiny") }) else {
+            return XCTFail("expected a size mismatch")
+        }
+        XCTAssertEqual(file, "model.safetensors")
+        XCTAssertEqual(expected, Int64(files["model.safetensors"]!.count))
+        XCTAssertEqual(actual, expected - 10)
+        let blobs = tree(cache.appendingPathComponent("models--acme--tiny/blobs"))
+        XCTAssertFalse(blobs.contains { $0.hasPrefix(SHA256Hasher.hex(files["model.safetensors"]!)) }, "\(blobs)")
+    }
 }

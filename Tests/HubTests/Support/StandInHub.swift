@@ -39,6 +39,8 @@ final class StandInHub {
     var ignoreRange = false
     /// Serve LFS blobs with one byte changed (same size), so only the sha256 check can notice.
     var corruptBlobs = false
+    /// Serve LFS blobs without their last 10 bytes (a complete response, just shorter than X-Linked-Size).
+    var truncateBlobs = false
     /// Old id → new id: resolve and listing URLs of the old id get a relative 307 (a renamed repo).
     var renamedRepos: [String: String] = [:]
     /// LFS objects of at least this size are uploaded with the multipart transfer, in parts of `chunkSize`.
@@ -345,6 +347,7 @@ final class StandInHub {
         }
         var data = file.data
         if corruptBlobs, !data.isEmpty { data[data.count / 2] ^= 0xFF }
+        if truncateBlobs { data = data.dropLast(10) }
         var response = TestResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: data)
         if let range = request.headers["range"], !ignoreRange, range.hasPrefix("bytes="),
            let start = Int(range.dropFirst(6).split(separator: "-").first ?? "") {
