@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Imaging", "TensorCore", "Checksums", "CZlib"]),
         .target(name: "Training", dependencies: ["Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
         .target(name: "Jobs", dependencies: ["Training", "Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
-        .executableTarget(name: "sigtune", dependencies: ["Training", "Inference", "SigLIP", "Imaging", "TensorCore"]),
+        .executableTarget(name: "sigtune", dependencies: ["Training", "Inference", "SigLIP", "Imaging", "TensorCore", "Hub"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Hub
 import Imaging
 import Inference
 import SigLIP
@@ -7,7 +8,7 @@ import TensorCore
 /// `sigtune predict`: classify image files, one JSON object per line per image, in input order.
 enum PredictCommand {
     static let usage = """
-    Usage: sigtune predict --model DIR IMAGE... [--top-k K] [--logits] [--batch N] [--pillow-11-resize]
+    Usage: sigtune predict --model DIR|ID IMAGE... [--top-k K] [--logits] [--batch N] [--pillow-11-resize]
 
     Classifies PNG and JPEG files with a model directory (config.json, model.safetensors,
     preprocessor_config.json, as save_pretrained writes it) and prints one JSON object per image:
@@ -15,7 +16,7 @@ enum PredictCommand {
     Scores are softmax probabilities for single-label models and per-class sigmoids for
     multi_label_classification. An image that cannot be read gets {"image": PATH, "error": ...};
     the others are still classified and the exit status is 1.
-      --model DIR         the model directory
+      --model DIR|ID      the model directory, or a Hub id (namespace/name) fetched into the HF cache
       --top-k K           how many classes to list (default 5; 0 lists all)
       --logits            include the raw logits
       --batch N           images per forward (default 8)
@@ -28,7 +29,7 @@ enum PredictCommand {
         guard !args.positionals.isEmpty else { throw UsageError(message: "name at least one image file") }
         let topK = try args.int("top-k", default: 5, range: 0...Int.max)
         let batch = try args.int("batch", default: 8, range: 1...1024)
-        let model = try CheckpointLoader.load(directory: URL(fileURLWithPath: modelPath))
+        let model = try CheckpointLoader.load(directory: try ModelLocator.resolve(modelPath, progress: TransferProgressPrinter().report))
         let predictor = try Predictor(model: model, maxBatch: batch, passOrder: args.has("pillow-11-resize") ? .pillow11 : .pillow13)
 
         var failures = 0

@@ -1,4 +1,5 @@
 import Foundation
+import Hub
 import Inference
 import SigLIP
 import TensorCore
@@ -10,13 +11,13 @@ enum TrainCommand {
 
     static var usage: String {
         """
-        Usage: sigtune train --data DIR --model DIR --output DIR [--config job.json] [--OPTION VALUE ...]
+        Usage: sigtune train --data DIR --model DIR|ID --output DIR [--config job.json] [--OPTION VALUE ...]
                              [--resume CHECKPOINT_DIR] [--threads N]
 
         Fine-tunes a SigLIP model as the Hugging Face Trainer recipe does and writes a model directory
         (config.json, model.safetensors, preprocessor_config.json) with metrics.json and trainer_state.json.
           --data DIR        an image folder: <class>/<image>, or train/ test/ [validation/] folders of them
-          --model DIR       the base model directory (SiglipModel, SiglipVisionModel or a classifier)
+          --model DIR|ID    the base model: a directory or a Hub id (SiglipModel, SiglipVisionModel or a classifier)
           --output DIR      where the trained model goes (checkpoints in DIR/checkpoints)
           --config FILE     a JSON object of options; flags override it
           --resume DIR      continue from a checkpoint directory (DIR/checkpoints/checkpoint-N)
@@ -38,7 +39,7 @@ enum TrainCommand {
         ComputeThreads.count = threads
         let options = try loadOptions(args)
 
-        let base = try CheckpointLoader.load(directory: URL(fileURLWithPath: modelPath))
+        let base = try CheckpointLoader.load(directory: try ModelLocator.resolve(modelPath, progress: TransferProgressPrinter().report))
         let preprocessor = try ImagePreprocessor(config: base.preprocessor, imageSize: base.vision.imageSize)
         let (splits, summary) = try TrainingData.prepare(directory: URL(fileURLWithPath: data), options: options, preprocessor: preprocessor)
         let progress = ProgressPrinter()

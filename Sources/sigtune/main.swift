@@ -5,6 +5,8 @@ let commands: [(name: String, summary: String, usage: String, run: ([String]) th
     ("predict", "classify image files with a model directory, one JSON object per image", PredictCommand.usage, PredictCommand.run),
     ("train", "fine-tune a model on an image folder (the Trainer recipe), write a model directory", TrainCommand.usage, TrainCommand.run),
     ("bench", "measure forward throughput and the sgemm rate on this machine", BenchCommand.usage, BenchCommand.run),
+    ("download", "fetch a Hub model into the Hugging Face cache, print its directory", DownloadCommand.usage, DownloadCommand.run),
+    ("push", "upload a trained model directory with a model card to the Hub", PushCommand.usage, PushCommand.run),
 ]
 
 func mainUsage() -> String {

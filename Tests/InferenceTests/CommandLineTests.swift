@@ -33,7 +33,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("predict"))
         XCTAssertTrue(result.stdout.contains("bench"))
         XCTAssertTrue(result.stdout.contains("train"))
-        for missing in ["serve", "push", "download"] { XCTAssertFalse(result.stdout.contains("  \(missing) "), missing) }
+        for missing in ["serve"] { XCTAssertFalse(result.stdout.contains("  \(missing) "), missing) }
         let unknown = try run(["serve"])
         XCTAssertEqual(unknown.status, 2)
         XCTAssertTrue(unknown.stderr.contains("unknown command 'serve'"))

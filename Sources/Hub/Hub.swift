@@ -1,1 +1,0 @@
-// Hub: the Hugging Face Hub client (see the files of this module).

@@ -1,1 +1,0 @@
-// Hub tests live beside this file.
