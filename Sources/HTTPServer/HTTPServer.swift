@@ -40,6 +40,7 @@ public final class HTTPServer {
     private var runningStreams = 0
 
     /// `handler` is called on a handler thread for every complete request (typically `router.handle`).
+    /// A started server keeps itself alive until `stop()`.
     public init(configuration: Configuration, handler: @escaping (HTTPRequest) -> HTTPResponse) {
         self.configuration = configuration
         self.handler = handler
@@ -69,7 +70,8 @@ public final class HTTPServer {
         pool = HandlerPool(threadCount: configuration.handlerThreads, name: "http-handler")
         eventQueue.sync {
             let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: eventQueue)
-            source.setEventHandler { [unowned self] in acceptConnections() }
+            // Strong captures: a started server stays alive until `stop()` cancels these sources.
+            source.setEventHandler { [self] in acceptConnections() }
             source.setCancelHandler { close(descriptor) }
             listener = (descriptor, source)
             source.resume()
@@ -164,7 +166,7 @@ public final class HTTPServer {
         let interval = min(max(shortest / 5, 0.02), 0.5)
         let timer = DispatchSource.makeTimerSource(queue: eventQueue)
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
-        timer.setEventHandler { [unowned self] in
+        timer.setEventHandler { [self] in
             let now = MonotonicClock.now()
             for connection in Array(connections.values) { connection.checkDeadline(now: now) }
         }

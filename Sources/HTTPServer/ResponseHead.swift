@@ -23,8 +23,12 @@ enum ResponseHead {
             // A name that is not a token, or a CR/LF in a value, would let a handler's data (say, an
             // echoed file name) inject header lines: drop the field / blank the characters.
             guard !name.isEmpty, name.utf8.allSatisfy(RequestHeadParser.isTokenByte) else { continue }
-            let safeValue = String(value.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 })
-            text += "\(name): \(safeValue)\r\n"
+            // By scalar: "\r\n" is a single Character, which a Character comparison would miss.
+            var safeValue = String.UnicodeScalarView()
+            for scalar in value.unicodeScalars {
+                safeValue.append(scalar == "\r" || scalar == "\n" || scalar == "\0" ? " " : scalar)
+            }
+            text += "\(name): \(String(safeValue))\r\n"
         }
         // An origin server with a clock must send Date (RFC 9110 §6.6.1).
         if !headers.contains(name: "Date") { text += "Date: \(httpDate())\r\n" }

@@ -50,13 +50,16 @@ public final class ResponseStream {
     public func write(_ text: String) -> Bool { write(Data(text.utf8)) }
 
     /// Queues one Server-Sent Event: optional `event:` and `id:` lines, one `data:` line per line of
-    /// `data`, then a blank line (WHATWG HTML, "Server-sent events", event stream format).
+    /// `data`, then a blank line (WHATWG HTML, "Server-sent events", event stream format). CR, LF and
+    /// CRLF all end a line in that format, so they split `data` and are removed from `event` and `id`.
     @discardableResult
     public func writeEvent(data: String, event: String? = nil, id: String? = nil) -> Bool {
+        // Characters, not scalars: "\r\n" is one Character, so it must be named as a separator too.
+        let isLineBreak: (Character) -> Bool = { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
         var text = ""
-        if let event { text += "event: \(event)\n" }
-        if let id { text += "id: \(id)\n" }
-        for line in data.split(separator: "\n", omittingEmptySubsequences: false) { text += "data: \(line)\n" }
+        if let event { text += "event: \(event.filter { !isLineBreak($0) })\n" }
+        if let id { text += "id: \(id.filter { !isLineBreak($0) })\n" }
+        for line in data.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak) { text += "data: \(line)\n" }
         return write(text + "\n")
     }
 

@@ -42,6 +42,20 @@ final class KeepAliveTests: XCTestCase {
         XCTAssertEqual(responses[2].json["body"] as? String, "abc")
     }
 
+    func testNextRequestArrivingDuringHandlingWaitsItsTurn() throws {
+        let server = try TestServer { request in
+            if request.path == "/slow" { Thread.sleep(forTimeInterval: 0.2) }
+            return echoHandler(request)
+        }
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.05)
+        try client.send("GET /next HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().json["path"] as? String, "/slow")
+        XCTAssertEqual(try client.readResponse().json["path"] as? String, "/next")
+    }
+
     func testRequestSentByteByByte() throws {
         let server = try TestServer(handler: echoHandler)
         defer { server.stop() }
