@@ -1,1 +1,0 @@
-// HTTPServer tests live beside this file.
