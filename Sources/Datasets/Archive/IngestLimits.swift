@@ -82,7 +82,7 @@ final class LimitTracker {
         if output > max(input, 1) * Int64(limits.maxCompressionRatio) {
             throw IngestError.limitExceeded(
                 entry: entry, limit: "max_compression_ratio", value: Int64(limits.maxCompressionRatio),
-                detail: "\(what) expands \(input) compressed bytes to more than \(output) bytes"
+                detail: "\(what) expands \(input) compressed bytes to \(output) bytes"
                     + " (over \(limits.maxCompressionRatio):1), a compression bomb")
         }
     }

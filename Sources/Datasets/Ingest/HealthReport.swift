@@ -159,7 +159,7 @@ public struct HealthReport: Codable, Sendable {
             w.append("\(copies) exact duplicate image(s) in \(duplicates.count) group(s): \(list(duplicates.map { $0.paths.joined(separator: " = ") }, 3))")
         }
         if !crossSplitDuplicates.isEmpty {
-            w.append("\(crossSplitDuplicates.count) image(s) appear in more than one split (a leak: test images seen in training): \(list(crossSplitDuplicates.map { $0.paths.joined(separator: " = ") }, 3))")
+            w.append("\(crossSplitDuplicates.count) group(s) of identical images span more than one split (a leak: evaluation images seen in training): \(list(crossSplitDuplicates.map { $0.paths.joined(separator: " = ") }, 3))")
         }
         if smallImageCount > 0 {
             w.append("\(smallImageCount) image(s) are smaller than half the model input (\(inputSize / 2) px side for \(inputSize)), e.g. \(list(smallImages.map { "\($0.path) \($0.width)x\($0.height)" }, 3))")
