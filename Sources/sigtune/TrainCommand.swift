@@ -11,12 +11,13 @@ enum TrainCommand {
 
     static var usage: String {
         """
-        Usage: sigtune train --data DIR --model DIR|ID --output DIR [--config job.json] [--OPTION VALUE ...]
+        Usage: sigtune train --data PATH --model DIR|ID --output DIR [--config job.json] [--OPTION VALUE ...]
                              [--resume CHECKPOINT_DIR] [--threads N]
 
         Fine-tunes a SigLIP model as the Hugging Face Trainer recipe does and writes a model directory
         (config.json, model.safetensors, preprocessor_config.json) with metrics.json and trainer_state.json.
-          --data DIR        an image folder: <class>/<image>, or train/ test/ [validation/] folders of them
+          --data PATH       a dataset folder or .zip/.tar/.tar.gz: <class>/<image>, train/ test/ [validation/]
+                            folders of them, or metadata.csv/.jsonl (see 'sigtune dataset --help')
           --model DIR|ID    the base model: a directory or a Hub id (SiglipModel, SiglipVisionModel or a classifier)
           --output DIR      where the trained model goes (checkpoints in DIR/checkpoints)
           --config FILE     a JSON object of options; flags override it

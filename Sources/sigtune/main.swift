@@ -4,6 +4,7 @@ import Foundation
 let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Int32)] = [
     ("predict", "classify image files with a model directory, one JSON object per image", PredictCommand.usage, PredictCommand.run),
     ("train", "fine-tune a model on an image folder (the Trainer recipe), write a model directory", TrainCommand.usage, TrainCommand.run),
+    ("dataset", "check a dataset folder or archive (health report) or ingest it into a store", DatasetCommand.usage, DatasetCommand.run),
     ("bench", "measure forward throughput and the sgemm rate on this machine", BenchCommand.usage, BenchCommand.run),
     ("download", "fetch a Hub model into the Hugging Face cache, print its directory", DownloadCommand.usage, DownloadCommand.run),
     ("push", "upload a trained model directory with a model card to the Hub", PushCommand.usage, PushCommand.run),

@@ -1,13 +1,14 @@
 import Datasets
-import Dispatch
 import Foundation
 import Imaging
 import Inference
 import TensorCore
 
-/// Builds a job's splits from an image folder: labels from folder names, the given `train/`,
-/// `validation/`, `test/` folders or a stratified seeded split, every image decoded and resized to the
-/// model's input once (both cores), and the training split oversampled when asked.
+/// Builds a job's splits from a dataset: a folder or a .zip/.tar/.tar.gz upload is ingested (validated,
+/// every image decoded once on all cores into a cache resized to the model's input), labels come from
+/// class folders or metadata (multi-label metadata gives multi-hot targets), the given `train/`,
+/// `validation/`, `test/` splits are used or a stratified seeded split is made, and the training split is
+/// oversampled when asked.
 public enum TrainingData {
     /// What preparation found and did, for the user.
     public struct Summary: Sendable {
@@ -15,39 +16,78 @@ public enum TrainingData {
         public var counts: [String: Int]
         public var skipped: [(path: String, reason: String)]
         public var notices: [String]
+        /// The dataset's health report (nil for in-memory samples).
+        public var report: HealthReport?
     }
 
     /// `random_state` of the recipe's `RandomOverSampler(random_state=83)`.
     public static let oversamplingSeed: UInt32 = 83
 
+    /// Prepares the dataset at `directory` (a folder or an archive) in a temporary store removed afterwards.
     public static func prepare(directory: URL, options: TrainingOptions, preprocessor: ImagePreprocessor) throws -> (TrainingSplits, Summary) {
-        let dataset = try ImageFolderDataset.scan(directory: directory)
-        let labels = dataset.labelNames
-        var skipped: [(String, String)] = []
-        func load(_ images: [LabeledImage]) -> [TrainingSample] {
-            let results = decodeAndResize(images, root: directory, preprocessor: preprocessor)
-            var samples: [TrainingSample] = []
-            for (image, result) in zip(images, results) {
-                switch result {
-                case .success(let rgb): samples.append(TrainingSample(image: rgb, target: .classIndex(image.label), source: image.path))
-                case .failure(let error): skipped.append((image.path, "\(error)"))
-                }
-            }
-            return samples
+        try prepare(source: directory, options: options, preprocessor: preprocessor)
+    }
+
+    /// Ingests `source` (a folder, .zip, .tar, .tar.gz) into `store` (or a temporary store, removed after
+    /// loading), then prepares its splits.
+    public static func prepare(source: URL, options: TrainingOptions, preprocessor: ImagePreprocessor,
+                               ingest: IngestOptions = IngestOptions(), store: DatasetStore? = nil) throws -> (TrainingSplits, Summary) {
+        var ingestOptions = ingest
+        ingestOptions.cache = cacheSpec(preprocessor)
+        var temporaryRoot: URL?
+        defer { if let temporaryRoot { try? FileManager.default.removeItem(at: temporaryRoot) } }
+        let target: DatasetStore
+        if let store {
+            target = store
+        } else {
+            temporaryRoot = FileManager.default.temporaryDirectory.appendingPathComponent("sigtune-data-\(UUID().uuidString)")
+            target = try DatasetStore(root: temporaryRoot!)
         }
+        let result = try target.ingest(source, options: ingestOptions)
+        return try prepare(dataset: result.dataset, options: options, preprocessor: preprocessor, report: result.report)
+    }
+
+    /// The cache a preprocessor reads: its size, filter and pass order.
+    public static func cacheSpec(_ preprocessor: ImagePreprocessor) -> CacheSpec {
+        CacheSpec(width: preprocessor.width, height: preprocessor.height, filter: preprocessor.filter, passOrder: preprocessor.passOrder)
+    }
+
+    /// Prepares the splits of a stored dataset from its preprocessed cache (built first when missing).
+    public static func prepare(dataset: StoredDataset, options: TrainingOptions, preprocessor: ImagePreprocessor,
+                               report: HealthReport? = nil) throws -> (TrainingSplits, Summary) {
+        let manifest = dataset.manifest
+        let labels = manifest.labelNames
+        let cache = try dataset.openCache(cacheSpec(preprocessor))
+        var samplesBySplit: [SplitName: [TrainingSample]] = [:]
+        for (index, image) in manifest.images.enumerated() {
+            let target: SampleTarget
+            if manifest.multiLabel {
+                var hot = [Float](repeating: 0, count: labels.count)
+                for label in image.labels { hot[label] = 1 }
+                target = .multiHot(hot)
+            } else {
+                target = .classIndex(image.labels[0])
+            }
+            samplesBySplit[image.split, default: []].append(TrainingSample(image: try cache.image(at: index), target: target, source: image.path))
+        }
+        let skipped = manifest.problems.map { (path: $0.path, reason: $0.reason) }
         let splits: TrainingSplits
-        var notices: [String] = []
-        if let test = dataset.images(in: .test), let train = dataset.images(in: .train) {
-            let validation = dataset.images(in: .validation)
-            notices.append("using the dataset's own train/\(validation == nil ? "" : "validation/")test folders")
-            (splits, notices) = try finish(labels: labels, train: load(train), validation: validation.map(load), test: load(test),
+        var notices: [String] = manifest.notices
+        if let test = samplesBySplit[.test], let train = samplesBySplit[.train] {
+            let validation = samplesBySplit[.validation]
+            notices.append("using the dataset's own train/\(validation == nil ? "" : "validation/")test splits")
+            (splits, notices) = try finish(labels: labels, train: train, validation: validation, test: test,
                                            options: options, notices: notices)
         } else {
-            (splits, notices) = try split(samples: load(dataset.splits.flatMap(\.images)), labels: labels, options: options)
+            let all = SplitName.allCases.flatMap { samplesBySplit[$0] ?? [] }
+            let (made, splitNotices) = try split(samples: all, labels: labels, options: options)
+            splits = made
+            notices += splitNotices
         }
+        if let report { notices += report.warnings.map { "dataset: \($0)" } }
         var counts = ["train": splits.train.count, "test": splits.test.count]
         if let validation = splits.validation { counts["validation"] = validation.count }
-        return (splits, Summary(labels: labels, counts: counts, skipped: skipped, notices: notices))
+        return (splits, Summary(labels: labels, counts: counts, skipped: skipped, notices: notices, report: report))
     }
 
     /// Splits single-label samples (dataset order) into stratified, seeded train/test parts (`test_size`),
@@ -55,7 +95,8 @@ public enum TrainingData {
     public static func split(samples: [TrainingSample], labels: [String], options: TrainingOptions) throws -> (TrainingSplits, [String]) {
         let classIds = samples.map { sample -> Int in if case .classIndex(let c) = sample.target { return c } else { return -1 } }
         let parts = try ImageFolderDataset.stratifiedSplit(labels: classIds, testSize: options.testSize, seed: UInt64(options.seed), labelNames: labels)
-        let notice = "stratified split: \(parts.train.count) train, \(parts.test.count) test (test_size \(options.testSize), seed \(options.seed))"
+        let how = classIds.contains(-1) ? "seeded random split (multi-label targets are not stratified)" : "stratified split"
+        let notice = "\(how): \(parts.train.count) train, \(parts.test.count) test (test_size \(options.testSize), seed \(options.seed))"
         return try finish(labels: labels, train: parts.train.map { samples[$0] }, validation: nil, test: parts.test.map { samples[$0] },
                           options: options, notices: [notice])
     }
@@ -86,25 +127,5 @@ public enum TrainingData {
             }
         }
         return (TrainingSplits(labels: labels, train: train, validation: validation, test: test), notices)
-    }
-
-    /// Decodes and resizes each distinct file once (oversampled copies share the work), on all cores.
-    static func decodeAndResize(_ images: [LabeledImage], root: URL, preprocessor: ImagePreprocessor) -> [Result<RGBImage, Error>] {
-        let paths = Array(Set(images.map(\.path))).sorted()
-        let lock = NSLock()
-        var decoded: [String: Result<RGBImage, Error>] = [:]
-        parallelFor(paths.count) { range in
-            for path in paths[range] {
-                let result = Result { () throws -> RGBImage in
-                    let image = try ImageDecoder.decodeRGB(contentsOf: root.appendingPathComponent(path))
-                    return resize(image, width: preprocessor.width, height: preprocessor.height, filter: preprocessor.filter,
-                                  passOrder: preprocessor.passOrder)
-                }
-                lock.lock()
-                decoded[path] = result
-                lock.unlock()
-            }
-        }
-        return images.map { decoded[$0.path]! }
     }
 }
