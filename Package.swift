@@ -3,6 +3,7 @@
 //
 // Module layout (ARCHITECTURE.md): arrows point down only.
 //   sigtune (executable: argument parsing and wiring)
+//   App        (routes of openapi.yaml, auth, metrics, datasets/models/jobs over HTTP) → HTTPServer, Jobs
 //   Jobs       (job specs, file-backed store, worker pool, model registry, classify batching, events)
 //   Training   (losses, AdamW, schedules, data order, metrics, trainer loop, checkpoints)
 //   Hub        (Hugging Face download / upload, cache)     → CCurl, Checksums
@@ -48,7 +49,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Imaging", "TensorCore", "Checksums", "CZlib"]),
         .target(name: "Training", dependencies: ["Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
         .target(name: "Jobs", dependencies: ["Training", "Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
-        .executableTarget(name: "sigtune", dependencies: ["Training", "Inference", "SigLIP", "Imaging", "TensorCore", "Hub"]),
+        .target(name: "App", dependencies: ["HTTPServer", "Jobs", "Datasets", "Training", "Inference", "SigLIP", "Imaging", "TensorCore"]),
+        .executableTarget(name: "sigtune", dependencies: ["App", "Datasets", "Training", "Inference", "SigLIP", "Imaging", "TensorCore", "Hub"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "HubTests", dependencies: ["Hub", "Checksums", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Jobs", "Imaging", "TensorCore", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Training", "Inference", "Imaging", "SigLIP", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),

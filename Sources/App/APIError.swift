@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Datasets
 import Imaging
 import Jobs
 import SigLIP
@@ -35,7 +36,10 @@ struct APIError: Error {
             case .invalidModel: return .unprocessable("\(error)")
             }
         case is JobSpec.SpecError, is TrainingOptions.OptionError, is Multipart.ParseError: return .badRequest("\(error)")
-        case is ImageDecodeError, is CheckpointError, is SafetensorsError: return .unprocessable("\(error)")
+        case is ImageDecodeError, is CheckpointError, is SafetensorsError, is StratifiedSplitError: return .unprocessable("\(error)")
+        case let error as IngestError:
+            if case .limitExceeded = error { return APIError(status: 413, code: "limit_exceeded", message: "\(error)") }
+            return .unprocessable("\(error)")
         case let error as AtomicFile.WriteError where error.errno == ENOSPC:
             return APIError(status: 507, code: "insufficient_storage", message: "the server's disk is full: \(error). Nothing stored before was changed; free space and retry.")
         case let error as CocoaError where error.code == .fileWriteOutOfSpace:

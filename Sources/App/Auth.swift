@@ -29,7 +29,7 @@ struct BearerAuth {
 
     func unauthorized(code: String, message: String, error: String?) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set("WWW-Authenticate", error.map { "Bearer realm=\"sigtune\", error=\"\($0)\"" } ?? "Bearer realm=\"sigtune\"")
+        headers.set(name: "WWW-Authenticate", value: error.map { "Bearer realm=\"sigtune\", error=\"\($0)\"" } ?? "Bearer realm=\"sigtune\"")
         return .error(401, code: code, message: message, headers: headers)
     }
 

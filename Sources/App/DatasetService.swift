@@ -22,7 +22,7 @@ public final class DatasetService: @unchecked Sendable {
 
     /// The `Dataset` JSON of a stored dataset, with its health report.
     func json(_ dataset: StoredDataset) throws -> [String: Any] {
-        let report = try HealthReport(manifest: dataset.manifest)
+        let report = HealthReport(manifest: dataset.manifest, inputSize: 224)
         let reportObject = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(report))
         let manifest = dataset.manifest
         let created = (try? FileManager.default.attributesOfItem(atPath: dataset.directory.path)[.creationDate] as? Date)
@@ -92,6 +92,22 @@ public final class DatasetService: @unchecked Sendable {
             try part.body.write(to: classFolder.appendingPathComponent(file))
         }
         return folder
+    }
+
+    /// Unpacks a model upload (raw archive body) into `destination`.
+    func extractModelArchive(_ request: HTTPRequest, into destination: URL) throws {
+        let staging = uploads.appendingPathComponent("model-\(UUID().uuidString)" + AtomicFile.temporarySuffix)
+        defer { try? FileManager.default.removeItem(at: staging) }
+        let source: URL
+        switch request.body {
+        case .empty: throw APIError.badRequest("send a .zip or .tar(.gz) of a Hugging Face model directory as the body")
+        case .data(let data):
+            source = staging
+            try data.write(to: source)
+        case .file(let url, _):
+            source = url
+        }
+        try ModelArchive.extract(source, into: destination)
     }
 
     /// A job's splits from a stored dataset, images from the preprocessed cache for this model's input.

@@ -49,7 +49,7 @@ enum JSONBodies {
     /// A JSON response whose floats keep their kind (1.0 stays 1.0) and whose NaNs become null.
     static func response(_ status: Int, _ object: Any) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set("Content-Type", "application/json")
+        headers.set(name: "Content-Type", value: "application/json")
         return HTTPResponse(status: status, headers: headers, body: .data(JSONWriter.data(object, pretty: false)))
     }
 }

@@ -86,8 +86,8 @@ extension SigtuneServer {
     /// leaves; a comment every 15 s keeps proxies from closing an idle stream.
     func eventStream(job id: String) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set("Content-Type", "text/event-stream")
-        headers.set("Cache-Control", "no-cache")
+        headers.set(name: "Content-Type", value: "text/event-stream")
+        headers.set(name: "Cache-Control", value: "no-cache")
         return HTTPResponse(status: 200, headers: headers, body: .stream { [events, jobs] stream in
             let condition = NSCondition()
             var queue: [JobEvent] = []

@@ -10,7 +10,7 @@ extension SigtuneServer {
         route("POST", "/v1/models") { [unowned self] request, _ in
             let staged = self.models.directory.appendingPathComponent("upload-\(UUID().uuidString)" + AtomicFile.temporarySuffix)
             defer { try? FileManager.default.removeItem(at: staged) }
-            try self.datasets.extractModelArchive(request.body, into: staged)
+            try self.datasets.extractModelArchive(request, into: staged)
             let record = try self.models.register(staged: staged, name: request.query["name"], source: "upload")
             return JSONBodies.response(201, JSONBodies.model(record, directory: self.models.modelDirectory(record.id), detailed: true))
         }
@@ -39,8 +39,8 @@ extension SigtuneServer {
                 throw APIError.notFound("model \(record.id) has no file '\(name)'; it has \(files.filter { $0 != "model.json" }.sorted().joined(separator: ", "))")
             }
             var headers = HTTPHeaders()
-            headers.set("Content-Type", name.hasSuffix(".json") ? "application/json" : "application/octet-stream")
-            headers.set("Content-Disposition", "attachment; filename=\"\(name)\"")
+            headers.set(name: "Content-Type", value: name.hasSuffix(".json") ? "application/json" : "application/octet-stream")
+            headers.set(name: "Content-Disposition", value: "attachment; filename=\"\(name)\"")
             return HTTPResponse(status: 200, headers: headers, body: .file(directory.appendingPathComponent(name)))
         }
         route("POST", "/v1/models/{id}/classify") { [unowned self] request, parameters in

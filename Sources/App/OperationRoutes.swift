@@ -24,7 +24,7 @@ extension SigtuneServer {
                 self.metrics.setTrainingRate(job: job.id, imagesPerSecond: job.status == .running ? job.progress?.imagesPerSecond : nil)
             }
             var headers = HTTPHeaders()
-            headers.set("Content-Type", "text/plain; version=0.0.4")
+            headers.set(name: "Content-Type", value: "text/plain; version=0.0.4")
             return HTTPResponse(status: 200, headers: headers, body: .data(Data(self.metrics.render(jobsByState: counts).utf8)))
         }
         route("GET", "/") { [unowned self] _, _ in try self.staticFile("index.html") }
@@ -40,7 +40,7 @@ extension SigtuneServer {
         guard !relative.contains(".."), listed.contains(url.lastPathComponent) else { throw APIError.notFound("no file \(relative)") }
         var headers = HTTPHeaders()
         let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8", "svg": "image/svg+xml"]
-        headers.set("Content-Type", types[url.pathExtension] ?? "application/octet-stream")
+        headers.set(name: "Content-Type", value: types[url.pathExtension] ?? "application/octet-stream")
         return HTTPResponse(status: 200, headers: headers, body: .file(url))
     }
 }

@@ -23,6 +23,7 @@ enum ServeCommand {
     """
 
     static func run(_ words: [String]) throws -> Int32 {
+        setvbuf(stdout, nil, _IOLBF, 0)  // log lines appear as they happen, also when piped
         let args = try Arguments(words, valued: ["host", "port", "data", "workers", "token", "max-upload-mb", "public"], booleans: ["demo"])
         guard args.positionals.isEmpty else { throw UsageError(message: "unexpected argument '\(args.positionals[0])'") }
         let environment = ProcessInfo.processInfo.environment

@@ -2,6 +2,7 @@ import Foundation
 
 /// sigtune's subcommands. Each issue that adds one registers it here; `sigtune --help` lists exactly these.
 let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Int32)] = [
+    ("serve", "the HTTP server: datasets, fine-tune jobs, models, classify, the progress page", ServeCommand.usage, ServeCommand.run),
     ("predict", "classify image files with a model directory, one JSON object per image", PredictCommand.usage, PredictCommand.run),
     ("train", "fine-tune a model on an image folder (the Trainer recipe), write a model directory", TrainCommand.usage, TrainCommand.run),
     ("dataset", "check a dataset folder or archive (health report) or ingest it into a store", DatasetCommand.usage, DatasetCommand.run),

@@ -1,0 +1,1 @@
+// App tests live beside this file.
