@@ -67,6 +67,9 @@ public final class SigtuneServer: @unchecked Sendable {
         return try hub(name)
     }
 
+    /// The routes (method, template), for the test that holds them equal to openapi.yaml's paths.
+    public var routes: [(method: String, template: String)] { router.routes }
+
     /// Binds, starts the workers, and serves. Returns the bound port.
     public func start() throws -> Int {
         var http = HTTPServer.Configuration()

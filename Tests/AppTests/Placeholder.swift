@@ -1,1 +1,0 @@
-// App tests live beside this file.
