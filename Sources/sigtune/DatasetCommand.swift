@@ -67,6 +67,7 @@ enum DatasetCommand {
             guard action == "check" else { throw UsageError(message: "ingest needs --store DIR") }
             temporaryStore = FileManager.default.temporaryDirectory.appendingPathComponent("sigtune-check-\(UUID().uuidString)")
             store = try DatasetStore(root: temporaryStore!)
+            options.durable = false
         }
 
         let result: IngestResult
@@ -80,6 +81,11 @@ enum DatasetCommand {
                 printError("sigtune dataset \(action): refused: \(error)")
             }
             return 1
+        }
+        let t = result.timings
+        if !result.reused {
+            printError(String(format: "read %.0f MB in %.1f s; decoded %d images in %.1f s on %d threads",
+                              Double(t.bytesRead) / 1e6, t.extractSeconds, t.decodedImages, t.decodeSeconds, t.decodeThreads))
         }
         if args.has("json") {
             let encoder = JSONEncoder()

@@ -243,3 +243,41 @@ final class IngestHostileTests: IngestTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: live.path), "an ingest of a running process is left alone")
     }
 }
+
+/// Damaged archives of every kind: whatever the damage, ingest returns or throws, never crashes,
+/// and never leaves a temporary folder behind.
+final class IngestDamageTests: IngestTestCase {
+    func testRandomByteFlipsAndCutsNeverCrash() throws {
+        var zip = TestZip()
+        var tar = TestTar()
+        for path in ["a/1.png", "a/2.png", "b/1.png", "b/2.png"] {
+            let image = png(16, 16)
+            zip.add(path, image, deflate: path.hasSuffix("1.png"), dataDescriptor: path.hasPrefix("b"))
+            tar.file(path, image)
+        }
+        var generator = SystemRandomNumberGenerator()
+        var outcomes: [String: Int] = [:]
+        for (name, original) in [("zip", zip.bytes()), ("tar", tar.archive()), ("tgz", tar.gzipped())] {
+            for trial in 0..<60 {
+                var bytes = original
+                if trial % 3 == 0 {
+                    bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &generator)))
+                } else {
+                    for _ in 0..<(1 + trial % 4) {
+                        bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                    }
+                }
+                let url = try write(bytes, "damaged-\(trial).\(name)")
+                do {
+                    _ = try ingest(url)
+                    outcomes["\(name) ingested", default: 0] += 1
+                } catch is IngestError {
+                    outcomes["\(name) refused", default: 0] += 1
+                }
+                try FileManager.default.removeItem(at: url)
+            }
+        }
+        print("outcomes: \(outcomes.sorted { $0.key < $1.key })")
+        XCTAssertFalse(storeListing().contains { $0.contains(".tmp-") }, "no temporary folder left behind")
+    }
+}

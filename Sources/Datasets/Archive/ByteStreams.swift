@@ -110,6 +110,7 @@ final class GzipStream: ByteStream {
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if buffer.count == 0 { return 0 }
         while !finished {
             guard try refill() else {
                 throw IngestError.truncated(entry: tracker.currentEntry, detail: "the gzip stream ends early")

@@ -94,13 +94,13 @@ final class ZipReader: ArchiveReader {
             throw IngestError.limitExceeded(entry: "", limit: "max_entries", value: Int64(tracker.limits.maxEntries),
                                             detail: "the zip declares \(count) entries")
         }
-        guard directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= directoryEnd else {
+        guard directoryOffset >= 0, directorySize >= 0, directoryOffset <= directoryEnd, directorySize <= directoryEnd - directoryOffset else {
             throw IngestError.truncated(entry: "", detail: "the central directory lies outside the file")
         }
 
         directoryStart = directoryOffset
         var records: [Record] = []
-        records.reserveCapacity(Int(count))
+        records.reserveCapacity(Int(min(count, directorySize / 46)))   // a declared count is not trusted for memory
         var cursor = FileCursor(file: file, offset: directoryOffset, end: directoryOffset + directorySize)
         for _ in 0..<count {
             guard let fixed = try cursor.take(46), fixed.starts(with: [0x50, 0x4B, 1, 2]) else {
@@ -153,6 +153,9 @@ final class ZipReader: ArchiveReader {
     func locateEntries(_ records: [Record]) throws -> [Record] {
         var located = records
         for index in located.indices {
+            guard located[index].localOffset <= file.size - 30 else {
+                throw IngestError.truncated(entry: located[index].displayName, detail: "the local header lies past the end of the file")
+            }
             let header = try file.bytes(at: located[index].localOffset, count: 30)
             guard header.count == 30 else {
                 throw IngestError.truncated(entry: located[index].displayName, detail: "the local header lies past the end of the file")
@@ -161,13 +164,13 @@ final class ZipReader: ArchiveReader {
                 throw IngestError.corrupt(entry: located[index].displayName, detail: "no local header where the central directory points")
             }
             located[index].dataOffset = located[index].localOffset + 30 + Int64(le16(header, 26)) + Int64(le16(header, 28))
+            if located[index].compressedSize > file.size - located[index].dataOffset {
+                throw IngestError.truncated(entry: located[index].displayName, detail: "its data runs past the end of the file")
+            }
         }
         located.sort { $0.localOffset < $1.localOffset }
         for (i, record) in located.enumerated() {
-            let end = record.dataOffset + record.compressedSize
-            if end > file.size {
-                throw IngestError.truncated(entry: record.displayName, detail: "its data runs past the end of the file")
-            }
+            let end = record.dataOffset + record.compressedSize   // both within the file: no overflow
             if i + 1 < located.count, located[i + 1].localOffset < end {
                 throw IngestError.overlappingEntries(first: record.displayName, second: located[i + 1].displayName)
             }

@@ -17,6 +17,8 @@ public struct IngestOptions: Sendable {
     public var inputSize: Int?
     /// Decoding threads (all cores by default).
     public var threads = ComputeThreads.count
+    /// Sync the new dataset to disk before it appears under its id. Off for throw-away stores (`check`).
+    public var durable = true
 
     public init() {}
 
@@ -29,6 +31,20 @@ public struct IngestResult: Sendable {
     public let report: HealthReport
     /// True when the same content was already stored: nothing was written, the stored dataset is returned.
     public let reused: Bool
+    /// Where the time went.
+    public var timings = IngestTimings()
+}
+
+/// Wall-clock seconds of the ingest phases.
+public struct IngestTimings: Sendable {
+    /// Streaming the container into the staging folder (reading, decompressing, hashing, writing).
+    public var extractSeconds = 0.0
+    /// Decoding, probing and resizing into the cache, on `decodeThreads` threads.
+    public var decodeSeconds = 0.0
+    public var decodeThreads = 0
+    public var decodedImages = 0
+    /// Bytes that came out of the container.
+    public var bytesRead: Int64 = 0
 }
 
 /// A dataset in the store: `<root>/<id>/manifest.json`, `images/`, `cache/`.
@@ -188,7 +204,12 @@ public struct DatasetStore: Sendable {
         let (container, reader) = try ContainerKind.open(source, tracker: tracker)
         let staging = temporary.appendingPathComponent("files")
         let extractor = Extractor(staging: staging, limits: options.limits)
+        var timings = IngestTimings()
+        let started = DispatchTime.now().uptimeNanoseconds
         try extractor.extract(reader)
+        let extracted = DispatchTime.now().uptimeNanoseconds
+        timings.extractSeconds = Double(extracted - started) / 1e9
+        timings.bytesRead = tracker.totalBytes
 
         let resolver = LayoutResolver(staging: staging, labelColumn: options.labelColumn, labelSeparator: options.labelSeparator)
         let resolution = try resolver.resolve(extractor.files)
@@ -230,6 +251,9 @@ public struct DatasetStore: Sendable {
         let outcomes = ImageBatchDecoder.decode(
             files: resolution.candidates.map { images.appendingPathComponent($0.path) }, names: resolution.candidates.map(\.path),
             maxPixels: options.limits.maxPixels, cache: options.cache.map { ($0, cacheFD!) }, threads: options.threads)
+        timings.decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - extracted) / 1e9
+        timings.decodeThreads = max(1, min(options.threads, outcomes.count))
+        timings.decodedImages = outcomes.count
 
         var kept: [Int] = []
         var decoded: [(format: String, width: Int, height: Int)] = []
@@ -277,7 +301,7 @@ public struct DatasetStore: Sendable {
 
         // Everything written so far reaches the disk before the dataset appears under its id: one sync()
         // rather than an fsync per image (Glibc does not export syncfs to Swift).
-        sync()
+        if options.durable { sync() }
         let final = root.appendingPathComponent(id)
         if rename(temporary.path, final.path) != 0 {
             if (errno == EEXIST || errno == ENOTEMPTY), let existing = try? dataset(id: id) {   // a concurrent ingest won
@@ -288,7 +312,8 @@ public struct DatasetStore: Sendable {
         }
         AtomicFile.syncDirectory(root.path)
         let stored = StoredDataset(directory: final, manifest: manifest)
-        return IngestResult(dataset: stored, report: HealthReport(manifest: manifest, inputSize: options.reportInputSize), reused: false)
+        return IngestResult(dataset: stored, report: HealthReport(manifest: manifest, inputSize: options.reportInputSize), reused: false,
+                            timings: timings)
     }
 
     /// SHA-256 over the sorted (path, file SHA-256, labels, split) lines, 16 hex digits.
