@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Imaging", "TensorCore", "Checksums", "CZlib"]),
         .target(name: "Training", dependencies: ["Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
         .target(name: "Jobs", dependencies: ["Training", "Datasets", "Inference", "SigLIP", "Imaging", "TensorCore"]),
-        .target(name: "App", dependencies: ["HTTPServer", "Jobs", "Datasets", "Training", "Inference", "SigLIP", "Imaging", "TensorCore"]),
+        .target(name: "App", dependencies: ["HTTPServer", "Jobs", "Hub", "Datasets", "Training", "Inference", "SigLIP", "Imaging", "TensorCore"]),
         .executableTarget(name: "sigtune", dependencies: ["App", "Datasets", "Training", "Inference", "SigLIP", "Imaging", "TensorCore", "Hub"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "HubTests", dependencies: ["Hub", "Checksums", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Jobs", "Imaging", "TensorCore", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Jobs", "Hub", "Imaging", "TensorCore", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Training", "Inference", "Imaging", "SigLIP", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "SigLIP", "Imaging", "TensorCore", "TestSupport"]),

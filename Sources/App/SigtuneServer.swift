@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Hub
 import Imaging
 import Inference
 import Jobs
@@ -24,6 +25,8 @@ public final class SigtuneServer: @unchecked Sendable {
         public var publicDirectory: URL?
         /// Resolves Hub ids for `base_model` (nil: Hub ids are refused with an explanation).
         public var resolveHubModel: (@Sendable (String) throws -> URL)?
+        /// The Hub settings pushes use (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE...).
+        public var hubEnvironment = HubEnvironment()
 
         public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
     }
@@ -35,6 +38,7 @@ public final class SigtuneServer: @unchecked Sendable {
     public let pool: WorkerPool
     public let datasets: DatasetService
     let metrics = ServerMetrics()
+    let pushes = PushTasks()
     let auth: BearerAuth?
     private(set) var router = Router()
     private var server: HTTPServer?
@@ -127,6 +131,7 @@ public final class SigtuneServer: @unchecked Sendable {
     func buildRoutes() {
         addJobRoutes()
         addModelRoutes()
+        addPushRoutes()
         addDatasetRoutes()
         addOperationRoutes()
     }

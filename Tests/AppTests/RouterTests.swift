@@ -1,6 +1,7 @@
 import App
 import Foundation
 import HTTPServer
+import Hub
 import TestSupport
 import XCTest
 
@@ -96,6 +97,26 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(emptyUpload.status, 400)
         let garbage = app.handle(request("POST", "/v1/datasets", body: Data("not an archive".utf8)))
         XCTAssertEqual(garbage.status, 422)
+    }
+
+    func testPushRunsInTheBackgroundAndReportsHubErrors() throws {
+        var configuration = SigtuneServer.Configuration(dataDirectory: root)
+        configuration.hubEnvironment = HubEnvironment(["HF_HUB_OFFLINE": "1", "HF_HOME": root.appendingPathComponent("hf").path])
+        let app = try SigtuneServer(configuration: configuration)
+        let (_, model) = try app.registerDemo()
+        XCTAssertEqual(app.handle(request("POST", "/v1/models/\(model)/push", body: Data("{}".utf8))).status, 400)
+        XCTAssertEqual(app.handle(request("POST", "/v1/models/nope/push", body: Data(#"{"repo_id": "me/m"}"#.utf8))).status, 404)
+        XCTAssertEqual(app.handle(request("GET", "/v1/models/\(model)/push")).status, 404)
+        let started = app.handle(request("POST", "/v1/models/\(model)/push", body: Data(#"{"repo_id": "me/m"}"#.utf8)))
+        XCTAssertEqual(started.status, 202)
+        var task: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            task = json(app.handle(request("GET", "/v1/models/\(model)/push")))
+            Thread.sleep(forTimeInterval: 0.02)
+        } while task["status"] as? String == "running" && Date() < deadline
+        XCTAssertEqual(task["status"] as? String, "failed")
+        XCTAssertTrue((task["error"] as? String ?? "").lowercased().contains("offline"), "\(task)")
     }
 
     func testALocalPathIsNeverAcceptedAsABaseModel() throws {
