@@ -6,7 +6,7 @@
 DEB_PACKAGES := libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
 SWIFT ?= swift
 
-.PHONY: all deps build release test bench clean
+.PHONY: all deps build release test serve bench clean
 
 all: release
 
@@ -34,6 +34,10 @@ release: deps
 
 test: deps
 	$(SWIFT) test
+
+# The server on http://127.0.0.1:8080/ (data in ./sigtune-data). SERVE_FLAGS="--demo" adds a demo dataset and model.
+serve: release
+	.build/release/sigtune serve $(SERVE_FLAGS)
 
 bench: release
 	.build/release/sigtune bench forward --batch 8
