@@ -30,13 +30,14 @@ final class CommandLineTests: XCTestCase {
     func testHelpListsOnlyTheCommandsThatExist() throws {
         let result = try run(["--help"])
         XCTAssertEqual(result.status, 0)
-        XCTAssertTrue(result.stdout.contains("predict"))
-        XCTAssertTrue(result.stdout.contains("bench"))
-        XCTAssertTrue(result.stdout.contains("train"))
-        for missing in ["serve"] { XCTAssertFalse(result.stdout.contains("  \(missing) "), missing) }
-        let unknown = try run(["serve"])
+        let listed = result.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  ") }.map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        XCTAssertEqual(listed, ["serve", "predict", "train", "dataset", "bench", "download", "push"])
+        let unknown = try run(["frobnicate"])
         XCTAssertEqual(unknown.status, 2)
-        XCTAssertTrue(unknown.stderr.contains("unknown command 'serve'"))
+        XCTAssertTrue(unknown.stderr.contains("unknown command 'frobnicate'"))
+        let serveHelp = try run(["serve", "--help"])
+        XCTAssertEqual(serveHelp.status, 0)
+        XCTAssertTrue(serveHelp.stdout.contains("--token"))
     }
 
     func testPredictPrintsOneJSONObjectPerImageAndReportsBadFiles() throws {
@@ -125,5 +126,21 @@ extension CommandLineTests {
                                 "--output", output.path, "--test-size", "2"])
         XCTAssertEqual(badValue.status, 1)
         XCTAssertTrue(badValue.stderr.contains("test_size"), badValue.stderr)
+    }
+}
+
+extension CommandLineTests {
+    func testDatasetCheckPrintsTheHealthReport() throws {
+        let result = try run(["dataset", "check", Fixtures.url("reference/trainer/dataset").path, "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(report["class_counts"] as? [String: Int], ["circle": 14, "square": 10, "triangle": 8])
+        XCTAssertEqual(report["image_count"] as? Int, 32)
+        let text = try run(["dataset", "check", Fixtures.url("reference/trainer/dataset").path])
+        XCTAssertEqual(text.status, 0)
+        XCTAssertTrue(text.stdout.contains("circle"))
+        let missing = try run(["dataset", "check", "/nonexistent/data.zip"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/data.zip"), missing.stderr)
     }
 }
