@@ -39,6 +39,7 @@ struct APIError: Error {
         case is ImageDecodeError, is CheckpointError, is SafetensorsError, is StratifiedSplitError: return .unprocessable("\(error)")
         case let error as IngestError:
             if case .limitExceeded = error { return APIError(status: 413, code: "limit_exceeded", message: "\(error)") }
+            if case .io(_, let detail) = error, detail.contains(String(cString: strerror(ENOSPC))) { return diskFull("\(error)") }
             return .unprocessable("\(error)")
         case let error as AtomicFile.WriteError where error.errno == ENOSPC:
             return APIError(status: 507, code: "insufficient_storage", message: "the server's disk is full: \(error). Nothing stored before was changed; free space and retry.")
@@ -47,8 +48,15 @@ struct APIError: Error {
         case let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(ENOSPC):
             return APIError(status: 507, code: "insufficient_storage", message: "the server's disk is full. Nothing stored before was changed; free space and retry.")
         default:
+            // Layers below report I/O failures with the system's message (strerror) in their text; a full
+            // disk must still be a 507 wherever it struck.
+            if "\(error)".contains(String(cString: strerror(ENOSPC))) { return diskFull("\(error)") }
             return APIError(status: 500, code: "internal", message: "\(error)")
         }
+    }
+
+    static func diskFull(_ detail: String) -> APIError {
+        APIError(status: 507, code: "insufficient_storage", message: "the server's disk is full (\(detail)). Nothing stored before was changed; free space and retry.")
     }
 
     var response: HTTPResponse { .error(status, code: code, message: message) }

@@ -119,17 +119,17 @@ public final class WorkerPool: @unchecked Sendable {
         let control = JobControl(jobID: job.id, pool: self)
         do {
             let model = try runner.run(job, control: control)
-            try? store.update(job.id) { $0.status = .succeeded; $0.model = model; $0.finishedAt = Date(); $0.error = nil }
+            _ = try? store.update(job.id) { $0.status = .succeeded; $0.model = model; $0.finishedAt = Date(); $0.error = nil }
             events.publish(job: job.id, kind: "state", payload: ["status": "succeeded", "model": model])
         } catch TrainingError.cancelled {
-            try? store.update(job.id) { $0.status = .cancelled; $0.finishedAt = Date() }
+            _ = try? store.update(job.id) { $0.status = .cancelled; $0.finishedAt = Date() }
             events.publish(job: job.id, kind: "state", payload: ["status": "cancelled"])
         } catch TrainingError.suspended(let checkpoint) {
-            try? store.update(job.id) { $0.status = .queued }
+            _ = try? store.update(job.id) { $0.status = .queued }
             events.publish(job: job.id, kind: "state", payload: ["status": "queued", "reason": "server shutting down; resumes from \(checkpoint)"])
         } catch {
             // One job fails alone: record why, and the worker goes on with the next.
-            try? store.update(job.id) { $0.status = .failed; $0.error = "\(error)"; $0.finishedAt = Date() }
+            _ = try? store.update(job.id) { $0.status = .failed; $0.error = "\(error)"; $0.finishedAt = Date() }
             events.publish(job: job.id, kind: "state", payload: ["status": "failed", "error": "\(error)"])
         }
     }
