@@ -137,7 +137,7 @@ public final class WorkerPool: @unchecked Sendable {
     func handle(_ event: TrainingEvent, job id: String) {
         switch event {
         case let .started(totalSteps, stepsPerEpoch, trainSamples, selectionSplit):
-            try? store.update(id) { job in
+            _ = try? store.update(id) { job in
                 if job.progress == nil { job.progress = JobProgress(totalSteps: totalSteps) } else { job.progress!.totalSteps = totalSteps }
             }
             events.publish(job: id, kind: "notice", payload: ["message": "training \(trainSamples) images, \(stepsPerEpoch) steps per epoch, \(totalSteps) steps; best model chosen on the \(selectionSplit) split"])
@@ -150,7 +150,7 @@ public final class WorkerPool: @unchecked Sendable {
                 return true
             }
             if persist {
-                try? store.update(id) { job in
+                _ = try? store.update(id) { job in
                     var progress = job.progress ?? JobProgress()
                     progress.epoch = p.epoch
                     progress.step = p.step
@@ -166,7 +166,7 @@ public final class WorkerPool: @unchecked Sendable {
                 "epoch": p.epoch, "step": p.step, "total_steps": p.totalSteps, "loss": p.loss, "learning_rate": p.learningRate,
                 "grad_norm": p.gradNorm, "images_per_second": p.imagesPerSecond, "eta_seconds": p.secondsRemaining])
         case let .evaluated(epoch, step, scalars):
-            try? store.update(id) { job in
+            _ = try? store.update(id) { job in
                 var progress = job.progress ?? JobProgress()
                 progress.lastEvaluation = scalars
                 job.progress = progress
