@@ -15,21 +15,11 @@ final class CommandLineHubTests: HubTestCase {
     }
 
     func run(_ arguments: [String], offline: Bool = false) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
         var variables = ["HF_ENDPOINT": hub.endpoint, "HF_HUB_CACHE": cache.path, "HF_HOME": scratch.appendingPathComponent("home").path,
                          "HF_TOKEN": StandInHub.validToken, "PATH": "/usr/bin:/bin"]
         if offline { variables["HF_HUB_OFFLINE"] = "1" }
-        process.environment = variables
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let result = try runProcess(executable, arguments, environment: variables)
+        return (result.status, result.stdout, result.stderr)
     }
 
     func testDownloadThenPredictWithAHubIDOffline() throws {
