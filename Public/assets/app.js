@@ -85,6 +85,7 @@ function renderJobs(jobs) {
 // ---- one job ----
 async function selectJob(id) {
   selectedJob = id;
+  history.replaceState(null, "", "#job=" + encodeURIComponent(id));  // a link to this view
   $("detail").hidden = false;
   if (events) events.close();
   await renderDetail();
@@ -240,4 +241,5 @@ async function classify(file) {
 
 $("token").value = token;
 refreshLists();
+if (location.hash.startsWith("#job=")) selectJob(decodeURIComponent(location.hash.slice(5)));
 setInterval(() => { refreshLists(); if (selectedJob && (!events || events.readyState === 2)) renderDetail(); }, 3000);
