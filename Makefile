@@ -32,8 +32,9 @@ release: deps
 	$(SWIFT) build -c release --product sigtune
 	@echo "built .build/release/sigtune"
 
+# Every test is XCTest; without Swift Testing the run ends on XCTest's own summary line.
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 # The server on http://127.0.0.1:8080/ (data in ./sigtune-data). SERVE_FLAGS="--demo" adds a demo dataset and model.
 serve: release
