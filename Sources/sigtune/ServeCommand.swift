@@ -66,13 +66,17 @@ enum ServeCommand {
         return 0
     }
 
-    /// --public, else Public/ of the source tree this binary was built in, else the installed copy.
+    /// --public, else Public/ in the working directory or in a folder above the executable (the source tree
+    /// it was built in: .build/<triple>/<configuration>/sigtune), else the installed copy.
     static func publicDirectory(_ explicit: String?) -> URL? {
         if let explicit { return URL(fileURLWithPath: explicit) }
-        var candidates = [URL(fileURLWithPath: "Public"), URL(fileURLWithPath: "/usr/share/sigtune/Public")]
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        // .build/<config>/sigtune → the package root is three levels up.
-        candidates.insert(executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Public"), at: 0)
+        var candidates = [URL(fileURLWithPath: "Public")]
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            folder = folder.deletingLastPathComponent()
+            candidates.append(folder.appendingPathComponent("Public"))
+        }
+        candidates.append(URL(fileURLWithPath: "/usr/share/sigtune/Public"))
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("index.html").path) }
     }
 }
