@@ -55,7 +55,7 @@ public final class DatasetService: @unchecked Sendable {
         let safeName = Self.safeFileName(name ?? "upload")
         let source: URL
         if let boundary = Multipart.boundary(contentType: request.headers["Content-Type"]) {
-            let parts = try Multipart.parse(try body(request), boundary: boundary)
+            let parts = try Multipart.parse(try request.body.readData(), boundary: boundary)
             if let archive = parts.first(where: { $0.name == "archive" }) {
                 source = staging.appendingPathComponent(Self.safeFileName(archive.filename ?? safeName))
                 try archive.body.write(to: source)
@@ -115,13 +115,6 @@ public final class DatasetService: @unchecked Sendable {
         try TrainingData.prepare(dataset: try store.dataset(id: id), options: options, preprocessor: preprocessor).0
     }
 
-    func body(_ request: HTTPRequest) throws -> Data {
-        switch request.body {
-        case .empty: return Data()
-        case .data(let data): return data
-        case .file(let url, _): return try Data(contentsOf: url, options: .alwaysMapped)
-        }
-    }
 
     /// A name usable as one path component: no separators, no leading dots.
     static func safeFileName(_ name: String) -> String {

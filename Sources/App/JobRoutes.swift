@@ -6,7 +6,7 @@ import TensorCore
 extension SigtuneServer {
     func addJobRoutes() {
         route("POST", "/v1/jobs") { [unowned self] request, _ in
-            let spec = try JobSpec.parse(try self.bodyData(request))
+            let spec = try JobSpec.parse(try request.body.readData())
             guard self.datasets.exists(spec.dataset) else {
                 throw APIError.notFound("no dataset '\(spec.dataset)': upload one with POST /v1/datasets and use its id")
             }
@@ -126,14 +126,5 @@ extension SigtuneServer {
             throw APIError.notFound("no model '\(name)': name a model id (GET /v1/models) or a Hub id such as google/siglip2-base-patch16-224")
         }
         return name
-    }
-
-    /// The request body as Data (a streamed upload file is memory-mapped, not read into memory).
-    func bodyData(_ request: HTTPRequest) throws -> Data {
-        switch request.body {
-        case .empty: return Data()
-        case .data(let data): return data
-        case .file(let url, _): return try Data(contentsOf: url, options: .alwaysMapped)
-        }
     }
 }

@@ -70,7 +70,7 @@ extension SigtuneServer {
 
     /// One image as the raw body, or several as multipart parts; each decoded as Pillow would.
     func classifyImages(_ request: HTTPRequest) throws -> [RGBImage] {
-        let body = try bodyData(request)
+        let body = try request.body.readData()
         guard !body.isEmpty else { throw APIError.badRequest("send an image (PNG or JPEG) as the body, or several as multipart/form-data parts") }
         if let boundary = Multipart.boundary(contentType: request.headers["Content-Type"]) {
             let parts = try Multipart.parse(body, boundary: boundary)

@@ -60,7 +60,7 @@ extension SigtuneServer {
     func addPushRoutes() {
         route("POST", "/v1/models/{id}/push") { [unowned self] request, parameters in
             let record = try self.model(parameters["id"]!)
-            guard let body = try? JSONSerialization.jsonObject(with: try self.bodyData(request)) as? [String: Any],
+            guard let body = try? JSONSerialization.jsonObject(with: try request.body.readData()) as? [String: Any],
                   let repoID = body["repo_id"] as? String, !repoID.isEmpty else {
                 throw APIError.badRequest("send {\"repo_id\": \"namespace/name\", \"private\": true} (and \"token\" unless the server has HF_TOKEN)")
             }

@@ -19,12 +19,13 @@ public enum HTTPBody {
         }
     }
 
-    /// The whole body in memory (reads the file for `.file`; meant for bodies known to be small).
+    /// The whole body as Data. A `.file` body is memory-mapped, not read: its pages load on demand, so a
+    /// large upload can be parsed (multipart) without holding it in memory.
     public func readData() throws -> Data {
         switch self {
         case .empty: return Data()
         case .data(let data): return data
-        case .file(let url, _): return try Data(contentsOf: url)
+        case .file(let url, _): return try Data(contentsOf: url, options: .alwaysMapped)
         }
     }
 }
