@@ -72,8 +72,7 @@ extension SigtuneServer {
             }
             return metrics
         }
-        let (past, token) = events.subscribe(job: job.id) { _ in }
-        events.unsubscribe(job: job.id, token: token)
+        let past = events.history(job: job.id)
         var history: [[String: Any]] = [], log: [[String: Any]] = []
         for event in past {
             if event.kind == "evaluation" { history.append(event.payload) }

@@ -105,20 +105,11 @@ public final class SigtuneServer: @unchecked Sendable {
         } else {
             response = router.handle(request)
         }
-        let route = routeTemplate(for: request.path)
+        // Label by route template, not by path, so metrics do not grow with ids.
+        let route = router.template(matching: request.rawPath) ?? "unmatched"
         metrics.record(route: route, method: request.method, status: response.status,
                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         return response
-    }
-
-    /// The template a path matched (metrics label by route, not by id, to keep label cardinality bounded).
-    func routeTemplate(for path: String) -> String {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        for route in router.routes {
-            let template = route.template.split(separator: "/", omittingEmptySubsequences: false)
-            if template.count == segments.count && zip(template, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { return route.template }
-        }
-        return "unmatched"
     }
 
     /// Adds a route whose handler may throw any error: it becomes the right JSON error response.

@@ -31,6 +31,18 @@ public struct Router {
         table.map { (method: $0.method, template: $0.template.text) }
     }
 
+    /// The template of the most specific route whose path matches `rawPath` (any method), or nil: a label
+    /// for per-route metrics that does not grow with ids.
+    public func template(matching rawPath: String) -> String? {
+        let segments = RouteTemplate.pathSegments(of: rawPath).map { PercentDecoding.decode($0) ?? $0 }
+        var best: Route?
+        for route in table where route.template.match(segments) != nil {
+            if let current = best, !route.template.specificity.lexicographicallyPrecedes(current.template.specificity, by: >) { continue }
+            best = route
+        }
+        return best?.template.text
+    }
+
     /// Runs the handler of the most specific matching route. No template matches → 404; templates match
     /// but none for this method → 405 with `Allow` (RFC 9110 §15.5.6); a thrown `HTTPError` → its
     /// response; any other thrown error → 500.

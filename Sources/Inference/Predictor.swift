@@ -63,15 +63,20 @@ public final class Predictor: @unchecked Sendable {
     public func scores(logits: [Float]) -> [Float] {
         switch model.problemType {
         case .singleLabel:
-            let maximum = logits.max() ?? 0
-            let exps = logits.map { Foundation.exp(Double($0 - maximum)) }
-            let sum = exps.reduce(0, +)
-            return exps.map { Float($0 / sum) }
+            return Predictor.softmax(logits).map(Float.init)
         case .multiLabel:
             return logits.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }
         case .regression:
             return logits
         }
+    }
+
+    /// Softmax of one row of logits in Double (max-subtracted), for scores and ROC AUC.
+    public static func softmax(_ logits: [Float]) -> [Double] {
+        let maximum = Double(logits.max() ?? 0)
+        let exps = logits.map { Foundation.exp(Double($0) - maximum) }
+        let sum = exps.reduce(0, +)
+        return exps.map { $0 / sum }
     }
 
     /// The `topK` best classes (all when nil), highest score first; ties keep class order.

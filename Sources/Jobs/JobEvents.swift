@@ -52,6 +52,9 @@ public final class JobEventHub: @unchecked Sendable {
         }
     }
 
+    /// The events of a job kept so far.
+    public func history(job: String) -> [JobEvent] { lock.withLock { history[job] ?? [] } }
+
     public func unsubscribe(job: String, token: Int) {
         lock.withLock { _ = subscribers[job]?.removeValue(forKey: token) }
     }

@@ -56,7 +56,7 @@ public final class JobStore: @unchecked Sendable {
 
     /// Creates a queued job.
     public func create(_ spec: JobSpec) throws -> JobRecord {
-        let job = JobRecord(id: Self.newID(), name: spec.name, dataset: spec.dataset, baseModel: spec.baseModel, options: spec.options,
+        let job = JobRecord(id: makeID(prefix: "job"), name: spec.name, dataset: spec.dataset, baseModel: spec.baseModel, options: spec.options,
                             status: .queued, createdAt: Date())
         try FileManager.default.createDirectory(at: jobDirectory(job.id), withIntermediateDirectories: true)
         try write(job)
@@ -113,11 +113,11 @@ public final class JobStore: @unchecked Sendable {
         try FileManager.default.createDirectory(at: jobDirectory(job.id), withIntermediateDirectories: true)
         try AtomicFile.write(try encoder.encode(job), to: jobDirectory(job.id).appendingPathComponent("job.json"))
     }
+}
 
-    /// A short, sortable, unique id: time in milliseconds (base 36) and 6 random characters.
-    static func newID() -> String {
-        let time = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return "job-" + time + "-" + String((0..<6).map { _ in alphabet.randomElement()! })
-    }
+/// A short, sortable, unique id: `<prefix>-` + milliseconds since 1970 (base 36) + 6 random characters.
+func makeID(prefix: String) -> String {
+    let time = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+    let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+    return prefix + "-" + time + "-" + String((0..<6).map { _ in alphabet.randomElement()! })
 }

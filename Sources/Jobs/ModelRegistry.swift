@@ -76,7 +76,7 @@ public final class ModelRegistry: @unchecked Sendable {
     public func register(staged: URL, name: String?, source: String, job: String? = nil, baseModel: String? = nil, id: String? = nil) throws -> ModelRecord {
         let model: SiglipVisionClassifier
         do { model = try CheckpointLoader.load(directory: staged) } catch { throw RegistryError.invalidModel("\(error)") }
-        let id = id ?? Self.newID()
+        let id = id ?? makeID(prefix: "model")
         let record = ModelRecord(id: id, name: name, source: source, job: job, baseModel: baseModel, createdAt: Date(),
                                  labels: model.labels, problemType: model.hasClassifier ? model.problemType.rawValue : nil,
                                  architecture: model.config.architecture.rawValue)
@@ -122,11 +122,5 @@ public final class ModelRegistry: @unchecked Sendable {
             }
             return predictor
         }
-    }
-
-    static func newID() -> String {
-        let time = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return "model-" + time + "-" + String((0..<6).map { _ in alphabet.randomElement()! })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import SigLIP
 import TensorCore
 
@@ -25,6 +26,19 @@ struct Evaluator {
     let batchSize: Int
     let threshold: Double
     let normalizer: PixelNormalizer
+
+    /// The `eval_*` names `evaluate` reports for a problem type (`eval_roc_auc_ovr_macro` only when every
+    /// class occurs in the split).
+    static func metricNames(_ problemType: ProblemType) -> [String] {
+        switch problemType {
+        case .singleLabel:
+            return ["eval_loss", "eval_accuracy", "eval_f1_macro", "eval_precision_macro", "eval_recall_macro", "eval_f1_weighted", "eval_roc_auc_ovr_macro"]
+        case .multiLabel:
+            return ["eval_loss", "eval_f1_micro", "eval_f1_macro", "eval_subset_accuracy", "eval_hamming_loss", "eval_map"]
+        case .regression:
+            return ["eval_loss", "eval_mse", "eval_mae"]
+        }
+    }
 
     /// Logits for `samples`, either by running the vision tower or from cached pooled features.
     func logits(_ samples: [TrainingSample], features: FeatureCache?) -> [[Float]] {
@@ -68,7 +82,7 @@ struct Evaluator {
         case .singleLabel:
             let truth = samples.map { if case .classIndex(let c) = $0.target { return c } else { return -1 } }
             let predicted = allLogits.map(argmax)
-            let probabilities = allLogits.map(softmax)
+            let probabilities = allLogits.map(Predictor.softmax)
             let metrics = ClassificationMetrics.compute(trueLabels: truth, predictedLabels: predicted, probabilities: probabilities, labelNames: labels)
             scalars["eval_accuracy"] = metrics.accuracy
             scalars["eval_f1_macro"] = metrics.macroF1
@@ -95,13 +109,6 @@ struct Evaluator {
             scalars["eval_mae"] = errors.map(abs).reduce(0, +) / Double(max(errors.count, 1))
         }
         return EvaluationResult(loss: loss, logits: allLogits, scalars: scalars, classification: classification, multiLabel: multiLabel)
-    }
-
-    func softmax(_ row: [Float]) -> [Double] {
-        let maximum = Double(row.max() ?? 0)
-        let exps = row.map { Foundation.exp(Double($0) - maximum) }
-        let sum = exps.reduce(0, +)
-        return exps.map { $0 / sum }
     }
 }
 

@@ -67,6 +67,9 @@ public final class Trainer {
         self.splits = splits
         self.outputDirectory = outputDirectory
         problemType = options.problemType ?? Trainer.inferProblemType(splits.train, labelCount: splits.labels.count)
+        guard Evaluator.metricNames(problemType).contains(options.metricForBestModel) else {
+            throw TrainingError.metricUnavailable(options.metricForBestModel, available: Evaluator.metricNames(problemType))
+        }
         model = baseModel.withClassifier(labels: splits.labels, problemType: problemType, seed: UInt64(options.seed))
         scope = options.scope
         gradients = SiglipParameters(layout: model.parameters.layout)
@@ -199,10 +202,9 @@ public final class Trainer {
             _ = state.generator.random64()  // the evaluation DataLoader's base seed
             let result = evaluator.evaluate(splits.selection, features: selectionFeatures)
             let epochValue = Double(epoch) + Double(state.stepInEpoch) / Double(stepsPerEpoch)
-            let improved = record(evaluation: result, epoch: epochValue)
+            record(evaluation: result, epoch: epochValue)
             state.epochIndex = epoch + 1
             state.stepInEpoch = 0
-            _ = improved
             try saveCheckpoint()
             try rotateCheckpoints()
         }
@@ -259,7 +261,7 @@ public final class Trainer {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case emptySplit(String)
     case invalidCheckpoint(path: String, problem: String)
-    case metricUnavailable(String)
+    case metricUnavailable(String, available: [String])
     /// Stopped on request; nothing more is written.
     case cancelled
     /// Stopped on request after writing a checkpoint to resume from.
@@ -269,7 +271,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .emptySplit(let name): return "the \(name) split is empty; add images or change test_size/validation_size"
         case let .invalidCheckpoint(path, problem): return "cannot resume from \(path): \(problem)"
-        case .metricUnavailable(let name): return "metric_for_best_model \(name) is not computed for this problem type"
+        case let .metricUnavailable(name, available):
+            return "metric_for_best_model \(name) is not computed for this problem type; choose one of \(available.joined(separator: ", "))"
         case .cancelled: return "training was cancelled"
         case .suspended(let checkpoint): return "training was suspended; it resumes from \(checkpoint)"
         }
